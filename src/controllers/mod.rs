@@ -1,0 +1,32 @@
+//! Controllers of kube-controller-manager that the API server's semantics depend on: the
+//! garbage collector, the namespace controller, the service-account and root-CA publishers,
+//! and the PVC/PV protection controllers.
+//!
+//! Each reads the API server and writes only through its public API; none calls another.
+//! Each `sync` does one pass and returns how many writes it made, so a caller (the engine,
+//! or [`settle`] in tests and `stsim validate`) can run them until nothing changes.
+
+pub mod garbage_collector;
+pub mod namespace;
+pub mod protection;
+pub mod serviceaccount;
+
+use crate::apiserver::ApiServer;
+
+/// Runs every controller here until a full round makes no write, at most `rounds_max` rounds.
+/// Returns the number of writes, or `Err` with it when the bound was hit (a controller loop
+/// that never settles is a bug worth reporting, not a hang).
+pub fn settle(api: &mut ApiServer, rounds_max: usize) -> Result<usize, usize> {
+    let mut total = 0;
+    for _ in 0..rounds_max {
+        let writes = serviceaccount::sync(api)
+            + garbage_collector::sync(api)
+            + namespace::sync(api)
+            + protection::sync(api);
+        total += writes;
+        if writes == 0 {
+            return Ok(total);
+        }
+    }
+    Err(total)
+}

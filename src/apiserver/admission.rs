@@ -30,10 +30,10 @@ const NODE_PORT_MIN: i32 = 30000;
 const NODE_PORT_MAX: i32 = 32767;
 
 /// Runs the mutating and validating admission plugins on an object about to be created.
-pub fn admit_create(api: &mut ApiServer, obj: &mut Object, dry_run: bool) -> Result<(), ApiError> {
+pub fn admit_create(api: &mut ApiServer, obj: &mut Object) -> Result<(), ApiError> {
     match obj {
         Object::Pod(_) => {
-            admit_pod_service_account(api, obj, dry_run)?;
+            admit_pod_service_account(api, obj)?;
             if let Object::Pod(pod) = obj {
                 admit_pod_default_tolerations(pod);
                 admit_pod_priority(pod)?;
@@ -49,7 +49,7 @@ pub fn admit_create(api: &mut ApiServer, obj: &mut Object, dry_run: bool) -> Res
             add_finalizer(obj, FINALIZER_PVC_PROTECTION);
         }
         Object::PersistentVolume(_) => add_finalizer(obj, FINALIZER_PV_PROTECTION),
-        Object::Service(_) => allocate_service_ips(api, obj, dry_run)?,
+        Object::Service(_) => allocate_service_ips(api, obj)?,
         _ => {}
     }
     Ok(())
@@ -86,11 +86,7 @@ pub fn default_storage_class(api: &ApiServer) -> Option<String> {
 
 /// The ServiceAccount plugin: defaults the account to `default`, requires it to exist, and
 /// mounts the projected token volume unless automounting is off.
-fn admit_pod_service_account(
-    api: &mut ApiServer,
-    obj: &mut Object,
-    dry_run: bool,
-) -> Result<(), ApiError> {
+fn admit_pod_service_account(api: &mut ApiServer, obj: &mut Object) -> Result<(), ApiError> {
     let pod_name = obj.name().to_string();
     let namespace = obj.namespace().to_string();
     let Object::Pod(pod) = obj else { return Ok(()) };
@@ -135,12 +131,7 @@ fn admit_pod_service_account(
     if already_mounted {
         return Ok(());
     }
-    let suffix = if dry_run {
-        api.rng().clone().name_suffix(5)
-    } else {
-        api.rng().name_suffix(5)
-    };
-    let volume_name = format!("kube-api-access-{suffix}");
+    let volume_name = format!("kube-api-access-{}", api.rng().name_suffix(5));
     spec.volumes.get_or_insert_with(Vec::new).push(Volume {
         name: volume_name.clone(),
         projected: Some(ProjectedVolumeSource {
@@ -268,7 +259,7 @@ fn parse_ip(s: &str) -> Option<u32> {
 
 /// Allocates a ClusterIP (and NodePorts) for a new Service, as the service registry does
 /// before validation. Requested IPs must be free and in range.
-fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object, dry_run: bool) -> Result<(), ApiError> {
+fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object) -> Result<(), ApiError> {
     let name = obj.name().to_string();
     let Object::Service(svc) = obj else { return Ok(()) };
     let spec = svc.spec.get_or_insert_with(Default::default);
@@ -283,11 +274,7 @@ fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object, dry_run: bool) ->
     }
     let ip = if requested.is_empty() {
         let taken: BTreeSet<u32> = api.allocated_cluster_ips().clone();
-        let mut rng = if dry_run { api.rng().clone() } else { api.rng().fork("") };
-        if !dry_run {
-            // Keep the server's own stream moving so consecutive allocations differ.
-            api.rng().next_u64();
-        }
+        let rng = api.rng();
         let free = (SERVICE_CIDR_SIZE - SERVICE_CIDR_RESERVED - 2) as u64;
         let mut chosen = None;
         for _ in 0..64 {
@@ -348,8 +335,8 @@ fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object, dry_run: bool) ->
             .flatten()
             .filter_map(|p| p.node_port)
             .collect();
-        let mut rng = api.rng().clone();
-        let mut next_used = used.clone();
+        let rng = api.rng();
+        let mut next_used = used;
         for port in spec.ports.iter_mut().flatten() {
             if port.node_port.is_none() {
                 let span = (NODE_PORT_MAX - NODE_PORT_MIN + 1) as u64;
@@ -360,9 +347,6 @@ fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object, dry_run: bool) ->
                 next_used.insert(candidate);
                 port.node_port = Some(candidate);
             }
-        }
-        if !dry_run {
-            api.rng().next_u64();
         }
     }
     Ok(())

@@ -387,9 +387,20 @@ impl ApiServer {
     /// [`ApiServer::create`] with options (dry run).
     pub fn create_with(
         &mut self,
-        mut obj: Object,
+        obj: Object,
         opts: &CreateOptions,
     ) -> Result<Arc<Object>, ApiError> {
+        if opts.dry_run {
+            // A dry run may draw uids and names, but must leave the stream where it was.
+            let saved = self.rng.clone();
+            let result = self.create_inner(obj, true);
+            self.rng = saved;
+            return result;
+        }
+        self.create_inner(obj, false)
+    }
+
+    fn create_inner(&mut self, mut obj: Object, dry_run: bool) -> Result<Arc<Object>, ApiError> {
         let kind = obj.kind();
         apply_defaults(&mut obj, &self.default_options());
         {
@@ -398,19 +409,13 @@ impl ApiServer {
                 && let Some(prefix) = meta.generate_name.clone()
                 && !prefix.is_empty()
             {
-                // A dry run draws from a copy of the stream so it changes nothing.
-                let suffix = if opts.dry_run {
-                    self.rng.clone().name_suffix(5)
-                } else {
-                    self.rng.name_suffix(5)
-                };
-                meta.name = Some(format!("{prefix}{suffix}"));
+                meta.name = Some(format!("{prefix}{}", self.rng.name_suffix(5)));
             }
         }
         if kind.is_namespaced() {
             self.admit_namespace_lifecycle(&obj)?;
         }
-        admission::admit_create(self, &mut obj, opts.dry_run)?;
+        admission::admit_create(self, &mut obj)?;
         strategy::prepare_for_create(&mut obj);
         {
             let meta = obj.meta_mut();
@@ -432,17 +437,13 @@ impl ApiServer {
         if self.objects.contains_key(&obj.key()) {
             return Err(ApiError::already_exists(kind, obj.name()));
         }
-        let uid = if opts.dry_run {
-            self.rng.clone().uuid()
-        } else {
-            self.rng.uuid()
-        };
+        let uid = self.rng.uuid();
         {
             let meta = obj.meta_mut();
             meta.uid = Some(uid);
             meta.creation_timestamp = Some(self.now.to_k8s_time());
         }
-        if opts.dry_run {
+        if dry_run {
             return Ok(Arc::new(obj));
         }
         if kind == Kind::Service {
@@ -800,7 +801,17 @@ impl ApiServer {
                 self.finish_pending(obj, opts.dry_run)
             }
             _ => {
-                if new_finalizers.is_empty() {
+                // A namespace is also held by its own `spec.finalizers` (the namespace
+                // controller's `kubernetes` finalizer).
+                let held_by_spec = match &obj {
+                    Object::Namespace(n) => n
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.finalizers.as_ref())
+                        .is_some_and(|f| !f.is_empty()),
+                    _ => false,
+                };
+                if new_finalizers.is_empty() && !held_by_spec {
                     if grace == Some(0) {
                         let meta = obj.meta_mut();
                         meta.deletion_timestamp = Some(now.to_k8s_time());
@@ -980,3 +991,6 @@ fn group_version_resource(kind: Kind) -> String {
         format!("{}/{}, Resource={}", info.group, info.version, info.plural)
     }
 }
+
+#[cfg(test)]
+mod tests;

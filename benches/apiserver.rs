@@ -29,9 +29,13 @@ fn pod(i: usize) -> Object {
 }
 
 fn server_with(pods: usize) -> ApiServer {
-    let mut api = ApiServer::new(SimRng::from_seed(1).fork("apiserver"), ApiServerOptions::default());
+    let mut api = ApiServer::new(
+        SimRng::from_seed(1).fork("apiserver"),
+        ApiServerOptions::default(),
+    );
     let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}});
-    api.create(Object::from_json(Kind::Namespace, ns).unwrap()).unwrap();
+    api.create(Object::from_json(Kind::Namespace, ns).unwrap())
+        .unwrap();
     controllers::settle(&mut api, 10).unwrap();
     for i in 0..pods {
         api.create(pod(i)).unwrap();
@@ -67,22 +71,26 @@ fn write_cost_by_store_size(c: &mut Criterion) {
         let key = ObjectKey::new(Kind::Pod, "default", "web-0");
         let current = (*base.get(&key).unwrap()).clone();
         g.throughput(Throughput::Elements(100));
-        g.bench_with_input(BenchmarkId::new("update_status_x100", size), &size, |b, _| {
-            let mut api = server_with(size);
-            let mut obj = current.clone();
-            let mut n = 0u64;
-            b.iter(|| {
-                for _ in 0..100 {
-                    n += 1;
-                    if let Object::Pod(p) = &mut obj {
-                        p.status.get_or_insert_with(Default::default).message =
-                            Some(format!("m{n}"));
+        g.bench_with_input(
+            BenchmarkId::new("update_status_x100", size),
+            &size,
+            |b, _| {
+                let mut api = server_with(size);
+                let mut obj = current.clone();
+                let mut n = 0u64;
+                b.iter(|| {
+                    for _ in 0..100 {
+                        n += 1;
+                        if let Object::Pod(p) = &mut obj {
+                            p.status.get_or_insert_with(Default::default).message =
+                                Some(format!("m{n}"));
+                        }
+                        obj.meta_mut().resource_version = None;
+                        black_box(api.update_status(obj.clone()).unwrap());
                     }
-                    obj.meta_mut().resource_version = None;
-                    black_box(api.update_status(obj.clone()).unwrap());
-                }
-            })
-        });
+                })
+            },
+        );
     }
     g.finish();
 }

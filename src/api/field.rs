@@ -2,7 +2,8 @@
 //!
 //! The text of every error is built exactly as upstream's `Error.Error()` builds it:
 //! `<field>: <type>[: <value>][: <detail>]`, with strings quoted Go-style, integers and booleans
-//! bare, and composite values in Go's `%#v` form (which callers render into [`BadValue::Go`]).
+//! bare, and composite values as JSON (which callers render into [`BadValue::Go`]), as v1.34+
+//! API servers print them.
 
 use std::fmt;
 
@@ -77,27 +78,21 @@ pub enum BadValue {
     Bool(bool),
     /// A nil value, shown as `null`.
     Null,
-    /// Anything else, pre-rendered by the caller the way Go's `%#v` (or the type's `String()`)
-    /// prints it, e.g. `map[string]string{"app":"nginx"}`.
+    /// Anything else, pre-rendered by the caller as JSON, the way v1.34+ API servers print
+    /// composite values (`{"app":"nginx"}`), or as the type's `String()`.
     Go(String),
 }
 
 impl BadValue {
-    /// Renders a Go `map[string]string` the way `%#v` does: keys sorted, Go-quoted.
-    pub fn string_map<'a>(map: impl IntoIterator<Item = (&'a String, &'a String)>) -> BadValue {
-        let mut pairs: Vec<(&String, &String)> = map.into_iter().collect();
-        pairs.sort();
-        let body: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{}:{}", go_quote(k), go_quote(v)))
-            .collect();
-        BadValue::Go(format!("map[string]string{{{}}}", body.join(", ")))
+    /// Renders any serializable value as JSON, as v1.34+ API servers print composite values.
+    pub fn json<T: serde::Serialize>(value: &T) -> BadValue {
+        BadValue::Go(serde_json::to_string(value).unwrap_or_else(|_| "null".to_string()))
     }
 
-    /// Renders a Go `[]string` the way `%#v` does.
+    /// Renders a string slice as JSON (`["a","b"]`).
     pub fn string_slice<S: AsRef<str>>(items: &[S]) -> BadValue {
-        let body: Vec<String> = items.iter().map(|s| go_quote(s.as_ref())).collect();
-        BadValue::Go(format!("[]string{{{}}}", body.join(", ")))
+        let v: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+        BadValue::json(&v)
     }
 }
 
@@ -285,7 +280,7 @@ impl FieldError {
             error_type: ErrorType::TooLong,
             field: path.to_string(),
             bad_value: BadValue::Omit,
-            detail: format!("must have at most {max_length} bytes"),
+            detail: format!("may not be more than {max_length} bytes"),
         }
     }
 
@@ -312,12 +307,18 @@ impl FieldError {
     /// The message without the field (`ErrorBody`), which is also `StatusCause.message`.
     pub fn body(&self) -> String {
         let mut s = match (self.error_type, &self.bad_value) {
-            (ErrorType::Required | ErrorType::Forbidden | ErrorType::TooLong | ErrorType::Internal, _)
+            (
+                ErrorType::Required
+                | ErrorType::Forbidden
+                | ErrorType::TooLong
+                | ErrorType::Internal,
+                _,
+            )
             | (_, BadValue::Omit) => self.error_type.text().to_string(),
             (t, BadValue::Str(v)) => format!("{}: {}", t.text(), go_quote(v)),
             (t, BadValue::Int(v)) => format!("{}: {v}", t.text()),
             (t, BadValue::Bool(v)) => format!("{}: {v}", t.text()),
-            (t, BadValue::Null) => format!("{}: \"null\"", t.text()),
+            (t, BadValue::Null) => format!("{}: null", t.text()),
             (t, BadValue::Go(v)) => format!("{}: {v}", t.text()),
         };
         if !self.detail.is_empty() {
@@ -363,8 +364,12 @@ mod tests {
     fn messages_render_like_apimachinery() {
         let spec = Path::new("spec");
         assert_eq!(
-            FieldError::invalid(&spec.child("replicas"), -1i64, "must be greater than or equal to 0")
-                .to_string(),
+            FieldError::invalid(
+                &spec.child("replicas"),
+                -1i64,
+                "must be greater than or equal to 0"
+            )
+            .to_string(),
             "spec.replicas: Invalid value: -1: must be greater than or equal to 0"
         );
         assert_eq!(
@@ -392,14 +397,16 @@ mod tests {
     }
 
     #[test]
-    fn maps_render_like_go_percent_hash_v() {
+    fn composite_values_render_as_json() {
         let mut m = std::collections::BTreeMap::new();
         m.insert("b".to_string(), "2".to_string());
         m.insert("a".to_string(), "x\"y".to_string());
         assert_eq!(
-            BadValue::string_map(&m),
-            BadValue::Go("map[string]string{\"a\":\"x\\\"y\", \"b\":\"2\"}".into())
+            BadValue::json(&m),
+            BadValue::Go("{\"a\":\"x\\\"y\",\"b\":\"2\"}".into())
         );
+        let e = FieldError::invalid(&Path::new("x"), BadValue::Null, "d");
+        assert_eq!(e.to_string(), "x: Invalid value: null: d");
     }
 
     #[test]
@@ -407,7 +414,10 @@ mod tests {
         let p = Path::new("a");
         let e1 = FieldError::required(&p, "");
         let e2 = FieldError::invalid(&p, 1i64, "x");
-        assert_eq!(aggregate_message(&[e1.clone()]), "a: Required value");
+        assert_eq!(
+            aggregate_message(std::slice::from_ref(&e1)),
+            "a: Required value"
+        );
         assert_eq!(
             aggregate_message(&[e1.clone(), e2, e1]),
             "[a: Required value, a: Invalid value: 1: x]"

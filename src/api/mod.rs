@@ -23,8 +23,8 @@ pub mod types {
     };
     pub use k8s_openapi::api::batch::v1::{CronJob, Job};
     pub use k8s_openapi::api::core::v1::{
-        ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim,
-        Pod, Secret, Service, ServiceAccount,
+        ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod,
+        Secret, Service, ServiceAccount,
     };
     pub use k8s_openapi::api::discovery::v1::EndpointSlice;
     pub use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -420,9 +420,15 @@ mod tests {
     #[test]
     fn kubectl_resource_names_resolve() {
         assert_eq!(Kind::from_resource_arg("sts"), Some(Kind::StatefulSet));
-        assert_eq!(Kind::from_resource_arg("statefulsets.apps"), Some(Kind::StatefulSet));
+        assert_eq!(
+            Kind::from_resource_arg("statefulsets.apps"),
+            Some(Kind::StatefulSet)
+        );
         assert_eq!(Kind::from_resource_arg("Pods"), Some(Kind::Pod));
-        assert_eq!(Kind::from_resource_arg("pvc"), Some(Kind::PersistentVolumeClaim));
+        assert_eq!(
+            Kind::from_resource_arg("pvc"),
+            Some(Kind::PersistentVolumeClaim)
+        );
         assert_eq!(Kind::from_resource_arg("ep"), Some(Kind::Endpoints));
         assert_eq!(Kind::from_resource_arg("statefulsets.batch"), None);
         assert_eq!(Kind::from_resource_arg("widgets"), None);

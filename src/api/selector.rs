@@ -236,7 +236,10 @@ impl Parser<'_> {
         }
     }
     fn peek_token(&self) -> String {
-        self.rest().chars().take_while(|c| !c.is_whitespace()).collect()
+        self.rest()
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect()
     }
     fn ident(&mut self) -> String {
         let start = self.pos;
@@ -271,7 +274,10 @@ impl Parser<'_> {
         }
         let key = self.ident();
         if key.is_empty() {
-            return Err(format!("found '{}', expected: !, identifier, or 'end of string'", self.peek_token()));
+            return Err(format!(
+                "found '{}', expected: !, identifier, or 'end of string'",
+                self.peek_token()
+            ));
         }
         self.skip_ws();
         if self.at_end() || self.rest().starts_with(',') {
@@ -317,7 +323,10 @@ impl Parser<'_> {
                         break;
                     }
                     if !self.eat(",") {
-                        return Err(format!("found '{}', expected: ',' or ')'", self.peek_token()));
+                        return Err(format!(
+                            "found '{}', expected: ',' or ')'",
+                            self.peek_token()
+                        ));
                     }
                 }
                 vals
@@ -375,7 +384,9 @@ impl FieldSelector {
             } else if let Some((f, v)) = part.split_once('=') {
                 (f, false, v)
             } else {
-                return Err(format!("invalid selector: '{s}'; can't understand '{part}'"));
+                return Err(format!(
+                    "invalid selector: '{s}'; can't understand '{part}'"
+                ));
             };
             terms.push(FieldTerm {
                 field: field.trim().to_string(),
@@ -478,9 +489,12 @@ fn field_value(obj: &Object, field: &str) -> Option<String> {
                 "status.phase" => status.and_then(|s| s.phase.clone()),
                 "status.podIP" => status.and_then(|s| s.pod_ip.clone()),
                 "status.podIPs" => status.and_then(|s| {
-                    s.pod_ips
-                        .as_ref()
-                        .map(|ips| ips.iter().map(|i| i.ip.clone()).collect::<Vec<_>>().join(","))
+                    s.pod_ips.as_ref().map(|ips| {
+                        ips.iter()
+                            .map(|i| i.ip.clone())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
                 }),
                 "status.nominatedNodeName" => status.and_then(|s| s.nominated_node_name.clone()),
                 _ => None,
@@ -557,18 +571,30 @@ mod tests {
         assert!(LabelSelector::parse("app=nginx").unwrap().matches(&l));
         assert!(LabelSelector::parse("app==nginx,tier").unwrap().matches(&l));
         assert!(!LabelSelector::parse("app!=nginx").unwrap().matches(&l));
-        assert!(LabelSelector::parse("app in (nginx, redis)").unwrap().matches(&l));
-        assert!(!LabelSelector::parse("app notin (nginx)").unwrap().matches(&l));
+        assert!(
+            LabelSelector::parse("app in (nginx, redis)")
+                .unwrap()
+                .matches(&l)
+        );
+        assert!(
+            !LabelSelector::parse("app notin (nginx)")
+                .unwrap()
+                .matches(&l)
+        );
         assert!(LabelSelector::parse("!canary").unwrap().matches(&l));
         assert!(!LabelSelector::parse("canary").unwrap().matches(&l));
         assert!(LabelSelector::parse("").unwrap().matches(&l));
-        assert!(LabelSelector::parse("app!=redis").unwrap().matches(&labels(&[])));
+        assert!(
+            LabelSelector::parse("app!=redis")
+                .unwrap()
+                .matches(&labels(&[]))
+        );
     }
 
     #[test]
     fn selectors_print_sorted_by_key() {
         let s = LabelSelector::parse("tier=web,app in (b,a),!x").unwrap();
-        assert_eq!(s.to_string(), "app in (a,b),tier=web,!x".replace("tier=web,!x", "tier=web,!x"));
+        assert_eq!(s.to_string(), "app in (a,b),tier=web,!x");
         let keys: Vec<&str> = s.requirements().iter().map(|r| r.key.as_str()).collect();
         assert_eq!(keys, ["app", "tier", "x"]);
     }
@@ -595,8 +621,16 @@ mod tests {
         assert_eq!(s.to_string(), "app=nginx,env in (dev,prod)");
         assert!(s.matches(&labels(&[("app", "nginx"), ("env", "dev")])));
         assert!(!s.matches(&labels(&[("app", "nginx")])));
-        assert!(LabelSelector::from_k8s(&K8sLabelSelector::default()).unwrap().matches(&labels(&[])));
-        assert!(!LabelSelector::from_k8s_opt(None).unwrap().matches(&labels(&[])));
+        assert!(
+            LabelSelector::from_k8s(&K8sLabelSelector::default())
+                .unwrap()
+                .matches(&labels(&[]))
+        );
+        assert!(
+            !LabelSelector::from_k8s_opt(None)
+                .unwrap()
+                .matches(&labels(&[]))
+        );
         let bad = K8sLabelSelector {
             match_expressions: Some(vec![LabelSelectorRequirement {
                 key: "env".into(),
@@ -618,7 +652,9 @@ mod tests {
         assert!(fs.terms()[1].negated);
         assert!(fs.check_supported(Kind::Pod).is_ok());
         assert_eq!(
-            FieldSelector::parse("spec.foo=1").unwrap().check_supported(Kind::Pod),
+            FieldSelector::parse("spec.foo=1")
+                .unwrap()
+                .check_supported(Kind::Pod),
             Err("spec.foo".to_string())
         );
         assert!(FieldSelector::parse("nonsense").is_err());

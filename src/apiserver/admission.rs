@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::{
     ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath,
-    ObjectFieldSelector, ProjectedVolumeSource, ServiceAccountTokenProjection, Toleration,
-    Volume, VolumeMount, VolumeProjection,
+    ObjectFieldSelector, ProjectedVolumeSource, ServiceAccountTokenProjection, Toleration, Volume,
+    VolumeMount, VolumeProjection,
 };
 
 use super::strategy::{FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION};
@@ -186,7 +186,9 @@ fn admit_pod_service_account(api: &mut ApiServer, obj: &mut Object) -> Result<()
         .flatten()
         .chain(spec.containers.iter_mut())
     {
-        c.volume_mounts.get_or_insert_with(Vec::new).push(mount.clone());
+        c.volume_mounts
+            .get_or_insert_with(Vec::new)
+            .push(mount.clone());
     }
     Ok(())
 }
@@ -196,7 +198,10 @@ fn admit_pod_service_account(api: &mut ApiServer, obj: &mut Object) -> Result<()
 fn admit_pod_default_tolerations(pod: &mut k8s_openapi::api::core::v1::Pod) {
     let spec = pod.spec.get_or_insert_with(Default::default);
     let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
-    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
         let tolerated = tolerations.iter().any(|t| {
             let key_matches = match t.key.as_deref() {
                 Some(k) => k == key,
@@ -250,7 +255,10 @@ fn ip_string(ip: u32) -> String {
 }
 
 fn parse_ip(s: &str) -> Option<u32> {
-    let parts: Vec<u32> = s.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let parts: Vec<u32> = s
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     if parts.len() != 4 || parts.iter().any(|p| *p > 255) {
         return None;
     }
@@ -261,7 +269,9 @@ fn parse_ip(s: &str) -> Option<u32> {
 /// before validation. Requested IPs must be free and in range.
 fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object) -> Result<(), ApiError> {
     let name = obj.name().to_string();
-    let Object::Service(svc) = obj else { return Ok(()) };
+    let Object::Service(svc) = obj else {
+        return Ok(());
+    };
     let spec = svc.spec.get_or_insert_with(Default::default);
     let svc_type = spec.type_.clone().unwrap_or_else(|| "ClusterIP".into());
     if svc_type == "ExternalName" {
@@ -299,7 +309,8 @@ fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object) -> Result<(), Api
         let Some(ip) = parse_ip(&requested) else {
             return Ok(()); // validation reports the malformed address
         };
-        let not_free = if ip < SERVICE_CIDR_BASE || ip >= SERVICE_CIDR_BASE + SERVICE_CIDR_SIZE {
+        let not_free = if !(SERVICE_CIDR_BASE..SERVICE_CIDR_BASE + SERVICE_CIDR_SIZE).contains(&ip)
+        {
             Some(format!(
                 "failed to allocate IP {requested}: provided IP ({requested}) is not in the valid range. The range of valid IPs is 10.96.0.0/16"
             ))
@@ -342,7 +353,11 @@ fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object) -> Result<(), Api
                 let span = (NODE_PORT_MAX - NODE_PORT_MIN + 1) as u64;
                 let mut candidate = NODE_PORT_MIN + rng.below(span) as i32;
                 while next_used.contains(&candidate) {
-                    candidate = if candidate == NODE_PORT_MAX { NODE_PORT_MIN } else { candidate + 1 };
+                    candidate = if candidate == NODE_PORT_MAX {
+                        NODE_PORT_MIN
+                    } else {
+                        candidate + 1
+                    };
                 }
                 next_used.insert(candidate);
                 port.node_port = Some(candidate);
@@ -355,7 +370,11 @@ fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object) -> Result<(), Api
 /// Marks a stored Service's ClusterIP as taken.
 pub fn commit_service_ips(api: &mut ApiServer, obj: &Object) {
     if let Object::Service(s) = obj
-        && let Some(ip) = s.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()).and_then(parse_ip)
+        && let Some(ip) = s
+            .spec
+            .as_ref()
+            .and_then(|s| s.cluster_ip.as_deref())
+            .and_then(parse_ip)
     {
         api.allocated_cluster_ips().insert(ip);
     }
@@ -364,7 +383,11 @@ pub fn commit_service_ips(api: &mut ApiServer, obj: &Object) {
 /// Frees a deleted Service's ClusterIP.
 pub fn release_service_ips(api: &mut ApiServer, obj: &Object) {
     if let Object::Service(s) = obj
-        && let Some(ip) = s.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()).and_then(parse_ip)
+        && let Some(ip) = s
+            .spec
+            .as_ref()
+            .and_then(|s| s.cluster_ip.as_deref())
+            .and_then(parse_ip)
     {
         api.allocated_cluster_ips().remove(&ip);
     }

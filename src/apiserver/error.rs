@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::api::field::{FieldError, aggregate_message, dedup_messages};
+use crate::api::field::{FieldError, aggregate_message};
 use crate::api::{Kind, KindInfo};
 
 /// `metav1.StatusReason` values the simulated server returns.
@@ -92,8 +92,8 @@ pub struct ApiError {
     pub reason: StatusReason,
     /// The human-readable message, exactly as the API server words it.
     pub message: String,
-    /// Structured details, when upstream fills them.
-    pub details: Option<StatusDetails>,
+    /// Structured details, when upstream fills them (boxed: errors travel in every `Result`).
+    pub details: Option<Box<StatusDetails>>,
 }
 
 impl fmt::Display for ApiError {
@@ -107,7 +107,7 @@ impl ApiError {
         ApiError {
             reason,
             message,
-            details,
+            details: details.map(Box::new),
         }
     }
 
@@ -199,7 +199,12 @@ impl ApiError {
         let info = kind.info();
         Self::with(
             StatusReason::Forbidden,
-            format!("{} \"{}\" is forbidden: {}", info.group_resource(), name, why),
+            format!(
+                "{} \"{}\" is forbidden: {}",
+                info.group_resource(),
+                name,
+                why
+            ),
             Self::resource_details(info, name),
         )
     }
@@ -269,11 +274,6 @@ impl ApiError {
     pub fn is_invalid(&self) -> bool {
         self.reason == StatusReason::Invalid
     }
-}
-
-/// Used by `dedup_messages` callers that need the raw list.
-pub fn field_error_lines(errors: &[FieldError]) -> Vec<String> {
-    dedup_messages(errors)
 }
 
 #[cfg(test)]

@@ -260,13 +260,13 @@ impl ApiServer {
         namespace: Option<&str>,
         opts: &ListOptions,
     ) -> Result<Vec<Arc<Object>>, ApiError> {
-        let labels = match &opts.label_selector {
-            Some(s) if !s.trim().is_empty() => Some(
-                LabelSelector::parse(s)
-                    .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?,
-            ),
-            _ => None,
-        };
+        let labels =
+            match &opts.label_selector {
+                Some(s) if !s.trim().is_empty() => Some(LabelSelector::parse(s).map_err(|e| {
+                    ApiError::bad_request(format!("unable to parse requirement: {e}"))
+                })?),
+                _ => None,
+            };
         let fields = match &opts.field_selector {
             Some(s) if !s.trim().is_empty() => {
                 let fs = FieldSelector::parse(s).map_err(ApiError::bad_request)?;
@@ -283,7 +283,11 @@ impl ApiServer {
             }
             _ => None,
         };
-        let namespace = if kind.is_namespaced() { namespace } else { None };
+        let namespace = if kind.is_namespaced() {
+            namespace
+        } else {
+            None
+        };
         Ok(self
             .iter_kind(kind, namespace)
             .filter(|o| labels.as_ref().is_none_or(|l| l.matches(o.labels())))
@@ -655,9 +659,7 @@ impl ApiServer {
     /// The scale subresource of a StatefulSet, Deployment or ReplicaSet.
     pub fn get_scale(&self, key: &ObjectKey) -> Result<Scale, ApiError> {
         let obj = self.get(key)?;
-        scale_of(&obj).ok_or_else(|| {
-            ApiError::not_found(key.kind, &key.name)
-        })
+        scale_of(&obj).ok_or_else(|| ApiError::not_found(key.kind, &key.name))
     }
 
     /// Sets `spec.replicas` through the scale subresource.
@@ -688,9 +690,15 @@ impl ApiServer {
         }
         let mut new = (*obj).clone();
         match &mut new {
-            Object::StatefulSet(s) => s.spec.get_or_insert_with(Default::default).replicas = Some(replicas),
-            Object::Deployment(d) => d.spec.get_or_insert_with(Default::default).replicas = Some(replicas),
-            Object::ReplicaSet(r) => r.spec.get_or_insert_with(Default::default).replicas = Some(replicas),
+            Object::StatefulSet(s) => {
+                s.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+            }
+            Object::Deployment(d) => {
+                d.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+            }
+            Object::ReplicaSet(r) => {
+                r.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+            }
             _ => unreachable!("checked has_scale_subresource above"),
         }
         let stored = self.update(new)?;
@@ -788,7 +796,8 @@ impl ApiServer {
 
         let grace = graceful_period(&obj, opts.grace_period_seconds);
         if finalizers_changed {
-            obj.meta_mut().finalizers = (!new_finalizers.is_empty()).then(|| new_finalizers.clone());
+            obj.meta_mut().finalizers =
+                (!new_finalizers.is_empty()).then(|| new_finalizers.clone());
         }
         match grace {
             Some(g) if g > 0 => {
@@ -854,7 +863,11 @@ impl ApiServer {
     /// Completes a namespace's finalization: removes `finalizer` from `spec.finalizers` (the
     /// `finalize` subresource the namespace controller uses), deleting the namespace when no
     /// finalizers remain.
-    pub fn finalize_namespace(&mut self, name: &str, finalizer: &str) -> Result<Arc<Object>, ApiError> {
+    pub fn finalize_namespace(
+        &mut self,
+        name: &str,
+        finalizer: &str,
+    ) -> Result<Arc<Object>, ApiError> {
         let key = ObjectKey::cluster(Kind::Namespace, name);
         let current = self.get(&key)?;
         let mut obj = (*current).clone();
@@ -977,7 +990,11 @@ fn scale_of(obj: &Object) -> Option<Scale> {
         spec_replicas,
         status_replicas,
         selector: selector
-            .map(|s| LabelSelector::from_k8s(&s).map(|l| l.to_string()).unwrap_or_default())
+            .map(|s| {
+                LabelSelector::from_k8s(&s)
+                    .map(|l| l.to_string())
+                    .unwrap_or_default()
+            })
             .unwrap_or_default(),
     })
 }

@@ -4,8 +4,7 @@
 
 use k8s_openapi::api::apps::v1::StatefulSetStatus;
 use k8s_openapi::api::core::v1::{
-    NamespaceStatus, PersistentVolumeClaimStatus, PersistentVolumeStatus, PodStatus,
-    ServiceStatus,
+    NamespaceStatus, PersistentVolumeClaimStatus, PersistentVolumeStatus, PodStatus, ServiceStatus,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -81,7 +80,10 @@ pub fn tracks_generation(kind: Kind) -> bool {
 
 /// Kinds with a scale subresource.
 pub fn has_scale_subresource(kind: Kind) -> bool {
-    matches!(kind, Kind::StatefulSet | Kind::Deployment | Kind::ReplicaSet)
+    matches!(
+        kind,
+        Kind::StatefulSet | Kind::Deployment | Kind::ReplicaSet
+    )
 }
 
 /// The propagation used when a delete request names none (`DefaultGarbageCollectionPolicy`).
@@ -107,8 +109,16 @@ pub fn pod_qos_class(pod: &Pod) -> &'static str {
     let mut any = false;
     let mut guaranteed = true;
     for c in containers {
-        let requests = c.resources.as_ref().and_then(|r| r.requests.clone()).unwrap_or_default();
-        let limits = c.resources.as_ref().and_then(|r| r.limits.clone()).unwrap_or_default();
+        let requests = c
+            .resources
+            .as_ref()
+            .and_then(|r| r.requests.clone())
+            .unwrap_or_default();
+        let limits = c
+            .resources
+            .as_ref()
+            .and_then(|r| r.limits.clone())
+            .unwrap_or_default();
         let relevant = |m: &std::collections::BTreeMap<String, Quantity>| {
             m.iter()
                 .filter(|(k, q)| (k.as_str() == "cpu" || k.as_str() == "memory") && !is_zero(q))
@@ -141,7 +151,9 @@ pub fn pod_qos_class(pod: &Pod) -> &'static str {
 }
 
 fn is_zero(q: &Quantity) -> bool {
-    q.0.trim_start_matches(['+', '-']).chars().all(|c| c == '0' || c == '.')
+    q.0.trim_start_matches(['+', '-'])
+        .chars()
+        .all(|c| c == '0' || c == '.')
 }
 
 /// `PrepareForCreate`: discards user-supplied status and sets the initial one.
@@ -227,16 +239,42 @@ macro_rules! with_spec {
 /// Copies `src.status` into `dst` (same kind); false for kinds without status.
 pub fn copy_status(dst: &mut Object, src: &Object) -> bool {
     with_status!(
-        dst, src, Pod, Service, Namespace, Node, PersistentVolumeClaim, PersistentVolume,
-        StatefulSet, Deployment, ReplicaSet, DaemonSet, Job, CronJob, PodDisruptionBudget
+        dst,
+        src,
+        Pod,
+        Service,
+        Namespace,
+        Node,
+        PersistentVolumeClaim,
+        PersistentVolume,
+        StatefulSet,
+        Deployment,
+        ReplicaSet,
+        DaemonSet,
+        Job,
+        CronJob,
+        PodDisruptionBudget
     )
 }
 
 /// Copies `src.spec` into `dst` (same kind); false for kinds without spec.
 pub fn copy_spec(dst: &mut Object, src: &Object) -> bool {
     with_spec!(
-        dst, src, Pod, Service, Namespace, Node, PersistentVolumeClaim, PersistentVolume,
-        StatefulSet, Deployment, ReplicaSet, DaemonSet, Job, CronJob, PodDisruptionBudget
+        dst,
+        src,
+        Pod,
+        Service,
+        Namespace,
+        Node,
+        PersistentVolumeClaim,
+        PersistentVolume,
+        StatefulSet,
+        Deployment,
+        ReplicaSet,
+        DaemonSet,
+        Job,
+        CronJob,
+        PodDisruptionBudget
     )
 }
 
@@ -257,8 +295,19 @@ pub fn spec_changed(a: &Object, b: &Object) -> bool {
         };
     }
     cmp!(
-        Pod, Service, Namespace, Node, PersistentVolumeClaim, PersistentVolume, StatefulSet,
-        Deployment, ReplicaSet, DaemonSet, Job, CronJob, PodDisruptionBudget
+        Pod,
+        Service,
+        Namespace,
+        Node,
+        PersistentVolumeClaim,
+        PersistentVolume,
+        StatefulSet,
+        Deployment,
+        ReplicaSet,
+        DaemonSet,
+        Job,
+        CronJob,
+        PodDisruptionBudget
     )
 }
 
@@ -296,7 +345,10 @@ mod tests {
     #[test]
     fn qos_classes() {
         assert_eq!(pod_qos_class(&pod_with(&[], &[])), "BestEffort");
-        assert_eq!(pod_qos_class(&pod_with(&[("cpu", "100m")], &[])), "Burstable");
+        assert_eq!(
+            pod_qos_class(&pod_with(&[("cpu", "100m")], &[])),
+            "Burstable"
+        );
         assert_eq!(
             pod_qos_class(&pod_with(&[], &[("cpu", "1"), ("memory", "1Gi")])),
             "Guaranteed"

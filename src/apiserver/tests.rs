@@ -17,10 +17,15 @@ fn obj(v: serde_json::Value) -> Object {
 }
 
 fn server() -> ApiServer {
-    let mut api = ApiServer::new(SimRng::from_seed(0).fork("apiserver"), ApiServerOptions::default());
+    let mut api = ApiServer::new(
+        SimRng::from_seed(0).fork("apiserver"),
+        ApiServerOptions::default(),
+    );
     for ns in ["default", "kube-system"] {
-        api.create(obj(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})))
-            .unwrap();
+        api.create(obj(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+        ))
+        .unwrap();
     }
     controllers::settle(&mut api, 10).unwrap();
     api
@@ -132,8 +137,14 @@ fn list_filters_by_namespace_labels_and_fields() {
         ..Default::default()
     };
     let names = |v: Vec<Arc<Object>>| v.iter().map(|o| o.name().to_string()).collect::<Vec<_>>();
-    assert_eq!(names(api.list(Kind::Pod, Some("default"), &by_label).unwrap()), ["a"]);
-    assert_eq!(names(api.list(Kind::Pod, None, &ListOptions::default()).unwrap()), ["a", "b", "c"]);
+    assert_eq!(
+        names(api.list(Kind::Pod, Some("default"), &by_label).unwrap()),
+        ["a"]
+    );
+    assert_eq!(
+        names(api.list(Kind::Pod, None, &ListOptions::default()).unwrap()),
+        ["a", "b", "c"]
+    );
     let by_field = ListOptions {
         field_selector: Some("spec.nodeName=kind-worker".into()),
         ..Default::default()
@@ -144,7 +155,9 @@ fn list_filters_by_namespace_labels_and_fields() {
         ..Default::default()
     };
     assert_eq!(
-        api.list(Kind::Pod, Some("default"), &bad).unwrap_err().message,
+        api.list(Kind::Pod, Some("default"), &bad)
+            .unwrap_err()
+            .message,
         "Unable to find \"/v1, Resource=pods\" that match label selector \"\", field selector \"spec.foo=bar\": field label not supported: spec.foo"
     );
 }
@@ -175,19 +188,27 @@ fn writes_into_a_missing_namespace_fail_as_for_real() {
 #[test]
 fn writes_into_a_terminating_namespace_are_forbidden() {
     let mut api = server();
-    api.create(obj(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}})))
-        .unwrap();
+    api.create(obj(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}}),
+    ))
+    .unwrap();
     controllers::settle(&mut api, 10).unwrap();
     let mut running = pod("keeps-ns-alive");
     running.meta_mut().namespace = Some("demo".into());
     api.create(running).unwrap();
-    let mut p = (*api.get(&ObjectKey::new(Kind::Pod, "demo", "keeps-ns-alive")).unwrap()).clone();
+    let mut p = (*api
+        .get(&ObjectKey::new(Kind::Pod, "demo", "keeps-ns-alive"))
+        .unwrap())
+    .clone();
     if let Object::Pod(p) = &mut p {
         p.spec.as_mut().unwrap().node_name = Some("kind-worker".into());
     }
     api.update(p).unwrap();
     let d = api
-        .delete(&ObjectKey::cluster(Kind::Namespace, "demo"), &DeleteOptions::default())
+        .delete(
+            &ObjectKey::cluster(Kind::Namespace, "demo"),
+            &DeleteOptions::default(),
+        )
         .unwrap();
     assert!(matches!(d, Deleted::Pending(_)));
     controllers::settle(&mut api, 10).unwrap();
@@ -209,16 +230,25 @@ fn writes_into_a_terminating_namespace_are_forbidden() {
     )
     .unwrap();
     controllers::settle(&mut api, 10).unwrap();
-    assert!(api.try_get(&ObjectKey::cluster(Kind::Namespace, "demo")).is_none());
+    assert!(
+        api.try_get(&ObjectKey::cluster(Kind::Namespace, "demo"))
+            .is_none()
+    );
 }
 
 #[test]
 fn immortal_namespaces_cannot_be_deleted() {
     let mut api = server();
     let err = api
-        .delete(&ObjectKey::cluster(Kind::Namespace, "default"), &DeleteOptions::default())
+        .delete(
+            &ObjectKey::cluster(Kind::Namespace, "default"),
+            &DeleteOptions::default(),
+        )
         .unwrap_err();
-    assert_eq!(err.message, "namespaces \"default\" is forbidden: this namespace may not be deleted");
+    assert_eq!(
+        err.message,
+        "namespaces \"default\" is forbidden: this namespace may not be deleted"
+    );
 }
 
 #[test]
@@ -254,7 +284,10 @@ fn an_update_without_resource_version_is_unconditional() {
         c.data = Some([("k".to_string(), "new".to_string())].into());
     }
     let updated = api.update(c).unwrap();
-    assert_eq!(updated.resource_version(), api.resource_version().to_string());
+    assert_eq!(
+        updated.resource_version(),
+        api.resource_version().to_string()
+    );
 }
 
 #[test]
@@ -285,9 +318,19 @@ fn main_resource_writes_cannot_change_status_and_spec_changes_bump_generation() 
         s.metadata.labels = Some([("x".to_string(), "y".to_string())].into());
     }
     let after_meta = api.update(s).unwrap();
-    let Object::StatefulSet(st) = &*after_meta else { unreachable!() };
-    assert_eq!(st.status.as_ref().unwrap().replicas, 0, "status is ignored on the main resource");
-    assert_eq!(st.metadata.generation, Some(1), "metadata changes do not bump generation");
+    let Object::StatefulSet(st) = &*after_meta else {
+        unreachable!()
+    };
+    assert_eq!(
+        st.status.as_ref().unwrap().replicas,
+        0,
+        "status is ignored on the main resource"
+    );
+    assert_eq!(
+        st.metadata.generation,
+        Some(1),
+        "metadata changes do not bump generation"
+    );
     let mut s = (*after_meta).clone();
     if let Object::StatefulSet(s) = &mut s {
         s.spec.as_mut().unwrap().replicas = Some(5);
@@ -306,9 +349,15 @@ fn status_writes_touch_only_status() {
         s.spec.as_mut().unwrap().replicas = Some(9);
     }
     let stored = api.update_status(s).unwrap();
-    let Object::StatefulSet(st) = &*stored else { unreachable!() };
+    let Object::StatefulSet(st) = &*stored else {
+        unreachable!()
+    };
     assert_eq!(st.status.as_ref().unwrap().replicas, 2);
-    assert_eq!(st.spec.as_ref().unwrap().replicas, Some(2), "spec is ignored on /status");
+    assert_eq!(
+        st.spec.as_ref().unwrap().replicas,
+        Some(2),
+        "spec is ignored on /status"
+    );
     assert_eq!(st.metadata.generation, Some(1));
 }
 
@@ -335,9 +384,14 @@ fn scale_subresource_reads_and_writes_replicas() {
 fn an_unscheduled_pod_is_deleted_at_once() {
     let mut api = server();
     api.create(pod("p")).unwrap();
-    let d = api.delete(&key(Kind::Pod, "p"), &DeleteOptions::default()).unwrap();
+    let d = api
+        .delete(&key(Kind::Pod, "p"), &DeleteOptions::default())
+        .unwrap();
     assert!(matches!(d, Deleted::Gone(_)));
-    assert_eq!(api.watch_events().last().unwrap().event_type, WatchEventType::Deleted);
+    assert_eq!(
+        api.watch_events().last().unwrap().event_type,
+        WatchEventType::Deleted
+    );
     assert!(api.try_get(&key(Kind::Pod, "p")).is_none());
 }
 
@@ -346,31 +400,57 @@ fn a_scheduled_pod_terminates_gracefully_until_the_kubelet_confirms() {
     let mut api = server();
     api.create(pod("p")).unwrap();
     scheduled(&mut api, "p");
+    let generation = api
+        .get(&key(Kind::Pod, "p"))
+        .unwrap()
+        .meta()
+        .generation
+        .unwrap();
     api.set_now(SimTime::from_ms(10_000));
-    let d = api.delete(&key(Kind::Pod, "p"), &DeleteOptions::default()).unwrap();
-    let Deleted::Pending(p) = d else { panic!("expected graceful deletion") };
+    let d = api
+        .delete(&key(Kind::Pod, "p"), &DeleteOptions::default())
+        .unwrap();
+    let Deleted::Pending(p) = d else {
+        panic!("expected graceful deletion")
+    };
     assert_eq!(p.meta().deletion_grace_period_seconds, Some(30));
     assert_eq!(
         p.meta().deletion_timestamp,
         Some(SimTime::from_ms(40_000).to_k8s_time()),
         "deletionTimestamp is now + grace period"
     );
-    assert_eq!(p.meta().generation, Some(2));
+    assert_eq!(
+        p.meta().generation,
+        Some(generation + 1),
+        "graceful deletion bumps generation"
+    );
     // A longer grace period cannot extend it; a shorter one shortens it.
     let again = api
         .delete(
             &key(Kind::Pod, "p"),
-            &DeleteOptions { grace_period_seconds: Some(60), ..Default::default() },
+            &DeleteOptions {
+                grace_period_seconds: Some(60),
+                ..Default::default()
+            },
         )
         .unwrap();
-    assert_eq!(again.object().meta().deletion_grace_period_seconds, Some(30));
+    assert_eq!(
+        again.object().meta().deletion_grace_period_seconds,
+        Some(30)
+    );
     let shorter = api
         .delete(
             &key(Kind::Pod, "p"),
-            &DeleteOptions { grace_period_seconds: Some(5), ..Default::default() },
+            &DeleteOptions {
+                grace_period_seconds: Some(5),
+                ..Default::default()
+            },
         )
         .unwrap();
-    assert_eq!(shorter.object().meta().deletion_grace_period_seconds, Some(5));
+    assert_eq!(
+        shorter.object().meta().deletion_grace_period_seconds,
+        Some(5)
+    );
     assert_eq!(
         shorter.object().meta().deletion_timestamp,
         Some(SimTime::from_ms(15_000).to_k8s_time())
@@ -379,7 +459,10 @@ fn a_scheduled_pod_terminates_gracefully_until_the_kubelet_confirms() {
     let gone = api
         .delete(
             &key(Kind::Pod, "p"),
-            &DeleteOptions { grace_period_seconds: Some(0), ..Default::default() },
+            &DeleteOptions {
+                grace_period_seconds: Some(0),
+                ..Default::default()
+            },
         )
         .unwrap();
     assert!(matches!(gone, Deleted::Gone(_)));
@@ -391,19 +474,27 @@ fn finalizers_hold_an_object_in_terminating_until_removed() {
     let mut c = configmap("held");
     c.meta_mut().finalizers = Some(vec!["example.com/hold".into()]);
     api.create(c).unwrap();
-    let d = api.delete(&key(Kind::ConfigMap, "held"), &DeleteOptions::default()).unwrap();
-    let Deleted::Pending(held) = d else { panic!("finalizer must hold the object") };
+    let d = api
+        .delete(&key(Kind::ConfigMap, "held"), &DeleteOptions::default())
+        .unwrap();
+    let Deleted::Pending(held) = d else {
+        panic!("finalizer must hold the object")
+    };
     assert!(held.is_terminating());
     assert_eq!(held.meta().deletion_grace_period_seconds, Some(0));
     // Deleting again changes nothing.
     let rv = api.resource_version();
-    api.delete(&key(Kind::ConfigMap, "held"), &DeleteOptions::default()).unwrap();
+    api.delete(&key(Kind::ConfigMap, "held"), &DeleteOptions::default())
+        .unwrap();
     assert_eq!(api.resource_version(), rv);
     let mut release = (*held).clone();
     release.meta_mut().finalizers = None;
     let last = api.update(release).unwrap();
     assert!(api.try_get(&key(Kind::ConfigMap, "held")).is_none());
-    assert_eq!(api.watch_events().last().unwrap().event_type, WatchEventType::Deleted);
+    assert_eq!(
+        api.watch_events().last().unwrap().event_type,
+        WatchEventType::Deleted
+    );
     assert!(last.is_terminating());
 }
 
@@ -434,21 +525,31 @@ fn pvc_protection_keeps_a_claim_in_use_until_its_pod_is_gone() {
     api.create(p).unwrap();
     scheduled(&mut api, "user");
     let d = api
-        .delete(&key(Kind::PersistentVolumeClaim, "data-0"), &DeleteOptions::default())
+        .delete(
+            &key(Kind::PersistentVolumeClaim, "data-0"),
+            &DeleteOptions::default(),
+        )
         .unwrap();
     assert!(matches!(d, Deleted::Pending(_)));
     controllers::settle(&mut api, 10).unwrap();
     assert!(
-        api.try_get(&key(Kind::PersistentVolumeClaim, "data-0")).is_some(),
+        api.try_get(&key(Kind::PersistentVolumeClaim, "data-0"))
+            .is_some(),
         "claim stays Terminating while the pod uses it"
     );
     api.delete(
         &key(Kind::Pod, "user"),
-        &DeleteOptions { grace_period_seconds: Some(0), ..Default::default() },
+        &DeleteOptions {
+            grace_period_seconds: Some(0),
+            ..Default::default()
+        },
     )
     .unwrap();
     controllers::settle(&mut api, 10).unwrap();
-    assert!(api.try_get(&key(Kind::PersistentVolumeClaim, "data-0")).is_none());
+    assert!(
+        api.try_get(&key(Kind::PersistentVolumeClaim, "data-0"))
+            .is_none()
+    );
 }
 
 fn sts_with_pods(api: &mut ApiServer) -> Arc<Object> {
@@ -464,13 +565,18 @@ fn sts_with_pods(api: &mut ApiServer) -> Arc<Object> {
 fn background_propagation_deletes_the_owner_then_its_dependents() {
     let mut api = server();
     sts_with_pods(&mut api);
-    let d = api.delete(&key(Kind::StatefulSet, "web"), &DeleteOptions::default()).unwrap();
+    let d = api
+        .delete(&key(Kind::StatefulSet, "web"), &DeleteOptions::default())
+        .unwrap();
     assert!(matches!(d, Deleted::Gone(_)), "the owner goes at once");
     assert!(api.try_get(&key(Kind::Pod, "web-0")).is_some());
     controllers::settle(&mut api, 10).unwrap();
     for n in ["web-0", "web-1"] {
         let p = api.get(&key(Kind::Pod, n)).unwrap();
-        assert!(p.is_terminating(), "{n} is deleted gracefully by the garbage collector");
+        assert!(
+            p.is_terminating(),
+            "{n} is deleted gracefully by the garbage collector"
+        );
     }
 }
 
@@ -481,10 +587,15 @@ fn orphan_propagation_keeps_dependents_and_strips_their_owner_references() {
     let d = api
         .delete(
             &key(Kind::StatefulSet, "web"),
-            &DeleteOptions { propagation: Some(Propagation::Orphan), ..Default::default() },
+            &DeleteOptions {
+                propagation: Some(Propagation::Orphan),
+                ..Default::default()
+            },
         )
         .unwrap();
-    let Deleted::Pending(owner) = d else { panic!("orphan finalizer holds the owner") };
+    let Deleted::Pending(owner) = d else {
+        panic!("orphan finalizer holds the owner")
+    };
     assert!(owner.has_finalizer("orphan"));
     controllers::settle(&mut api, 10).unwrap();
     assert!(api.try_get(&key(Kind::StatefulSet, "web")).is_none());
@@ -502,7 +613,10 @@ fn foreground_propagation_waits_for_blocking_dependents() {
     let d = api
         .delete(
             &key(Kind::StatefulSet, "web"),
-            &DeleteOptions { propagation: Some(Propagation::Foreground), ..Default::default() },
+            &DeleteOptions {
+                propagation: Some(Propagation::Foreground),
+                ..Default::default()
+            },
         )
         .unwrap();
     assert!(d.object().has_finalizer("foregroundDeletion"));
@@ -515,7 +629,10 @@ fn foreground_propagation_waits_for_blocking_dependents() {
     for n in ["web-0", "web-1"] {
         api.delete(
             &key(Kind::Pod, n),
-            &DeleteOptions { grace_period_seconds: Some(0), ..Default::default() },
+            &DeleteOptions {
+                grace_period_seconds: Some(0),
+                ..Default::default()
+            },
         )
         .unwrap();
     }
@@ -541,7 +658,8 @@ fn dangling_owner_references_are_collected_and_partial_ones_pruned() {
     one_owner.meta_mut().owner_references = Some(vec![r(&ghost)]);
     api.create(two_owners).unwrap();
     api.create(one_owner).unwrap();
-    api.delete(&key(Kind::ConfigMap, "ghost"), &DeleteOptions::default()).unwrap();
+    api.delete(&key(Kind::ConfigMap, "ghost"), &DeleteOptions::default())
+        .unwrap();
     controllers::settle(&mut api, 10).unwrap();
     assert!(api.try_get(&key(Kind::ConfigMap, "one")).is_none());
     let two = api.get(&key(Kind::ConfigMap, "two")).unwrap();
@@ -556,7 +674,10 @@ fn delete_preconditions_and_missing_objects() {
         .delete(
             &key(Kind::ConfigMap, "c"),
             &DeleteOptions {
-                preconditions: Preconditions { uid: Some("other".into()), resource_version: None },
+                preconditions: Preconditions {
+                    uid: Some("other".into()),
+                    resource_version: None,
+                },
                 ..Default::default()
             },
         )
@@ -564,7 +685,9 @@ fn delete_preconditions_and_missing_objects() {
     assert!(err.message.starts_with(
         "Operation cannot be fulfilled on configmaps \"c\": Precondition failed: UID in precondition: other, UID in object meta: "
     ));
-    let err = api.delete(&key(Kind::ConfigMap, "zzz"), &DeleteOptions::default()).unwrap_err();
+    let err = api
+        .delete(&key(Kind::ConfigMap, "zzz"), &DeleteOptions::default())
+        .unwrap_err();
     assert_eq!(err.message, "configmaps \"zzz\" not found");
 }
 
@@ -620,9 +743,15 @@ fn pods_get_admission_defaults() {
     let vol = &spec.volumes.as_ref().unwrap()[0];
     assert!(vol.name.starts_with("kube-api-access-"));
     let mount = &spec.containers[0].volume_mounts.as_ref().unwrap()[0];
-    assert_eq!(mount.mount_path, "/var/run/secrets/kubernetes.io/serviceaccount");
+    assert_eq!(
+        mount.mount_path,
+        "/var/run/secrets/kubernetes.io/serviceaccount"
+    );
     assert_eq!(p.status.as_ref().unwrap().phase.as_deref(), Some("Pending"));
-    assert_eq!(p.status.as_ref().unwrap().qos_class.as_deref(), Some("BestEffort"));
+    assert_eq!(
+        p.status.as_ref().unwrap().qos_class.as_deref(),
+        Some("BestEffort")
+    );
 }
 
 #[test]
@@ -665,9 +794,18 @@ fn claims_get_the_default_storage_class() {
         Object::PersistentVolumeClaim(c) => c.spec.as_ref().unwrap().storage_class_name.clone(),
         _ => unreachable!(),
     };
-    assert_eq!(class_of(&api.create(claim("a", None)).unwrap()), Some("standard".into()));
-    assert_eq!(class_of(&api.create(claim("b", Some(""))).unwrap()), Some(String::new()));
-    assert_eq!(class_of(&api.create(claim("c", Some("fast"))).unwrap()), Some("fast".into()));
+    assert_eq!(
+        class_of(&api.create(claim("a", None)).unwrap()),
+        Some("standard".into())
+    );
+    assert_eq!(
+        class_of(&api.create(claim("b", Some(""))).unwrap()),
+        Some(String::new())
+    );
+    assert_eq!(
+        class_of(&api.create(claim("c", Some("fast"))).unwrap()),
+        Some("fast".into())
+    );
 }
 
 #[test]
@@ -695,14 +833,23 @@ fn services_get_distinct_cluster_ips_and_headless_stays_none() {
     assert_eq!(ip_of(&api.create(svc("h", Some("None"))).unwrap()), "None");
     let err = api.create(svc("c", Some(&a))).unwrap_err();
     assert_eq!(err.reason, StatusReason::Invalid);
-    assert!(err.message.contains("provided IP is already allocated"), "{}", err.message);
+    assert!(
+        err.message.contains("provided IP is already allocated"),
+        "{}",
+        err.message
+    );
 }
 
 /// Runs one fixed sequence of writes and returns the trace it produced.
 fn scripted_trace(seed: u64) -> String {
-    let mut api = ApiServer::new(SimRng::from_seed(seed).fork("apiserver"), ApiServerOptions::default());
-    api.create(obj(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})))
-        .unwrap();
+    let mut api = ApiServer::new(
+        SimRng::from_seed(seed).fork("apiserver"),
+        ApiServerOptions::default(),
+    );
+    api.create(obj(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}),
+    ))
+    .unwrap();
     controllers::settle(&mut api, 10).unwrap();
     let owner = api.create(sts("web")).unwrap();
     for (i, n) in ["web-0", "web-1", "web-2"].iter().enumerate() {
@@ -711,7 +858,8 @@ fn scripted_trace(seed: u64) -> String {
         scheduled(&mut api, n);
     }
     api.create(configmap("c")).unwrap();
-    api.delete(&key(Kind::StatefulSet, "web"), &DeleteOptions::default()).unwrap();
+    api.delete(&key(Kind::StatefulSet, "web"), &DeleteOptions::default())
+        .unwrap();
     controllers::settle(&mut api, 10).unwrap();
     api.watch_events()
         .iter()
@@ -732,6 +880,14 @@ fn the_same_writes_give_byte_identical_watch_streams() {
 fn trace_lines_have_sorted_keys_and_the_stsim_field() {
     let trace = scripted_trace(1);
     let first = trace.lines().next().unwrap();
-    assert!(first.starts_with("{\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{"), "{first}");
-    assert!(first.ends_with(",\"stsim\":{\"seq\":0,\"t\":0},\"type\":\"ADDED\"}"), "{first}");
+    assert!(
+        first.starts_with(
+            "{\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{"
+        ),
+        "{first}"
+    );
+    assert!(
+        first.ends_with(",\"stsim\":{\"seq\":0,\"t\":0},\"type\":\"ADDED\"}"),
+        "{first}"
+    );
 }

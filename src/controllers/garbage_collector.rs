@@ -133,7 +133,10 @@ fn collect_if_ownerless(api: &mut ApiServer, obj: &Object) -> usize {
         return 0;
     }
     let states: Vec<OwnerState> = refs.iter().map(|r| owner_state(api, obj, r)).collect();
-    let solid = states.iter().filter(|s| matches!(s, OwnerState::Solid)).count();
+    let solid = states
+        .iter()
+        .filter(|s| matches!(s, OwnerState::Solid))
+        .count();
     let waiting = states.iter().any(|s| matches!(s, OwnerState::Waiting));
     let dangling: Vec<&str> = refs
         .iter()

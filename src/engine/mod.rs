@@ -227,7 +227,12 @@ mod tests {
             Flow::Continue
         });
         assert_eq!(seen, [(3, 2), (5, 1)]);
-        assert_eq!(end, RunEnd::Idle { at: SimTime::from_ms(5) });
+        assert_eq!(
+            end,
+            RunEnd::Idle {
+                at: SimTime::from_ms(5)
+            }
+        );
     }
 
     #[test]
@@ -242,7 +247,14 @@ mod tests {
             eng.schedule_in(SimDuration::ZERO, ());
             Flow::Continue
         });
-        assert!(matches!(end, RunEnd::StepLimit { steps: 50, pending: 1, .. }));
+        assert!(matches!(
+            end,
+            RunEnd::StepLimit {
+                steps: 50,
+                pending: 1,
+                ..
+            }
+        ));
         assert!(end.to_string().starts_with("step limit reached: 50 steps"));
     }
 
@@ -278,7 +290,12 @@ mod tests {
         let end = e.run(RunLimits::default(), |_, _, ev| {
             if ev == 3 { Flow::Stop } else { Flow::Continue }
         });
-        assert_eq!(end, RunEnd::Stopped { at: SimTime::from_ms(3) });
+        assert_eq!(
+            end,
+            RunEnd::Stopped {
+                at: SimTime::from_ms(3)
+            }
+        );
         assert_eq!(e.pending(), 6);
     }
 

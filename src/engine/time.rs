@@ -151,7 +151,12 @@ impl fmt::Display for SimDuration {
         if ms < 1000 {
             return write!(f, "{ms}ms");
         }
-        let (h, m, s, rest) = (ms / 3_600_000, (ms / 60_000) % 60, (ms / 1000) % 60, ms % 1000);
+        let (h, m, s, rest) = (
+            ms / 3_600_000,
+            (ms / 60_000) % 60,
+            (ms / 1000) % 60,
+            ms % 1000,
+        );
         if h > 0 {
             write!(f, "{h}h")?;
         }

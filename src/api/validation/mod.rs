@@ -54,9 +54,15 @@ pub fn validate_update(new: &Object, old: &Object, opts: &ValidationOptions) -> 
         (Object::StatefulSet(n), Object::StatefulSet(o)) => {
             apps::validate_stateful_set_update(n, o, opts)
         }
-        (Object::Deployment(n), Object::Deployment(o)) => apps::validate_deployment_update(n, o, opts),
-        (Object::ReplicaSet(n), Object::ReplicaSet(o)) => apps::validate_replica_set_update(n, o, opts),
-        (Object::DaemonSet(n), Object::DaemonSet(o)) => apps::validate_daemon_set_update(n, o, opts),
+        (Object::Deployment(n), Object::Deployment(o)) => {
+            apps::validate_deployment_update(n, o, opts)
+        }
+        (Object::ReplicaSet(n), Object::ReplicaSet(o)) => {
+            apps::validate_replica_set_update(n, o, opts)
+        }
+        (Object::DaemonSet(n), Object::DaemonSet(o)) => {
+            apps::validate_daemon_set_update(n, o, opts)
+        }
         (Object::ControllerRevision(n), Object::ControllerRevision(o)) => {
             apps::validate_controller_revision_update(n, o, opts)
         }

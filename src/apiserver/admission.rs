@@ -280,6 +280,7 @@ fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object) -> Result<(), Api
     let requested = spec.cluster_ip.clone().unwrap_or_default();
     if requested == "None" {
         spec.cluster_ips = Some(vec!["None".into()]);
+        crate::api::defaults::init_service_ip_family_fields(spec);
         return Ok(());
     }
     let ip = if requested.is_empty() {
@@ -336,6 +337,7 @@ fn allocate_service_ips(api: &mut ApiServer, obj: &mut Object) -> Result<(), Api
     };
     spec.cluster_ip = Some(ip_string(ip));
     spec.cluster_ips = Some(vec![ip_string(ip)]);
+    crate::api::defaults::init_service_ip_family_fields(spec);
     if svc_type == "NodePort" || svc_type == "LoadBalancer" {
         let used: BTreeSet<i32> = api
             .iter_kind(Kind::Service, None)

@@ -27,6 +27,10 @@ pub enum StatusReason {
     InternalError,
     /// 429, e.g. an eviction refused by a PodDisruptionBudget.
     TooManyRequests,
+    /// 413, e.g. a JSON patch of more than 10000 operations.
+    RequestEntityTooLarge,
+    /// A status with an empty reason (`StatusReasonUnknown`), with its own code.
+    Unknown(u16),
 }
 
 impl StatusReason {
@@ -42,6 +46,8 @@ impl StatusReason {
             StatusReason::MethodNotAllowed => "MethodNotAllowed",
             StatusReason::InternalError => "InternalError",
             StatusReason::TooManyRequests => "TooManyRequests",
+            StatusReason::RequestEntityTooLarge => "RequestEntityTooLarge",
+            StatusReason::Unknown(_) => "",
         }
     }
 
@@ -56,6 +62,8 @@ impl StatusReason {
             StatusReason::MethodNotAllowed => 405,
             StatusReason::InternalError => 500,
             StatusReason::TooManyRequests => 429,
+            StatusReason::RequestEntityTooLarge => 413,
+            StatusReason::Unknown(code) => code,
         }
     }
 }
@@ -226,6 +234,11 @@ impl ApiError {
             ),
             None,
         )
+    }
+
+    /// A status with a given reason and message and no details.
+    pub fn status(reason: StatusReason, message: impl Into<String>) -> Self {
+        Self::with(reason, message.into(), None)
     }
 
     /// `NewInternalError`.

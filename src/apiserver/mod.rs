@@ -421,6 +421,9 @@ impl ApiServer {
         }
         admission::admit_create(self, &mut obj)?;
         strategy::prepare_for_create(&mut obj);
+        // Defaults run again when the stored object is read back; this fills what depends on
+        // a generated name (the namespace's `kubernetes.io/metadata.name` label).
+        apply_defaults(&mut obj, &self.default_options());
         {
             let meta = obj.meta_mut();
             meta.deletion_timestamp = None;
@@ -617,8 +620,20 @@ impl ApiServer {
     ) -> Result<Arc<Object>, ApiError> {
         let current = self.get(key)?;
         let original = current.to_json();
-        let mut patched = patch::apply_patch(key.kind, &original, patch_type, patch)
-            .map_err(ApiError::bad_request)?;
+        let mut patched = patch::apply_patch_detailed(key.kind, &original, patch_type, patch)
+            .map_err(|e| {
+                let reason = match e.kind {
+                    patch::PatchErrorKind::BadRequest => StatusReason::BadRequest,
+                    patch::PatchErrorKind::Invalid => StatusReason::Invalid,
+                    patch::PatchErrorKind::RequestEntityTooLarge => {
+                        StatusReason::RequestEntityTooLarge
+                    }
+                    patch::PatchErrorKind::Unknown | patch::PatchErrorKind::Panic => {
+                        StatusReason::Unknown(500)
+                    }
+                };
+                ApiError::status(reason, e.message)
+            })?;
         // A patch may not move the object.
         if let Some(m) = patched.as_object_mut() {
             let info = key.kind.info();

@@ -891,3 +891,129 @@ fn trace_lines_have_sorted_keys_and_the_stsim_field() {
         "{first}"
     );
 }
+
+#[test]
+fn a_strategic_patch_changes_one_container_image_and_bumps_generation() {
+    let mut api = server();
+    api.create(sts("web")).unwrap();
+    let k = key(Kind::StatefulSet, "web");
+    let patch = json!({"spec": {"template": {"spec": {"containers": [
+        {"name": "nginx", "image": "nginx:1.26"}]}}}});
+    let patched = api
+        .patch(&k, PatchType::Strategic, &patch, Subresource::None)
+        .unwrap();
+    let Object::StatefulSet(s) = &*patched else {
+        unreachable!()
+    };
+    let c = &s
+        .spec
+        .as_ref()
+        .unwrap()
+        .template
+        .spec
+        .as_ref()
+        .unwrap()
+        .containers;
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].image.as_deref(), Some("nginx:1.26"));
+    assert_eq!(s.metadata.generation, Some(2));
+}
+
+#[test]
+fn a_patch_with_a_stale_resource_version_conflicts() {
+    let mut api = server();
+    let c = api.create(configmap("c")).unwrap();
+    let stale = c.resource_version().to_string();
+    api.patch(
+        &key(Kind::ConfigMap, "c"),
+        PatchType::Merge,
+        &json!({"data": {"a": "1"}}),
+        Subresource::None,
+    )
+    .unwrap();
+    let err = api
+        .patch(
+            &key(Kind::ConfigMap, "c"),
+            PatchType::Merge,
+            &json!({"metadata": {"resourceVersion": stale}, "data": {"a": "2"}}),
+            Subresource::None,
+        )
+        .unwrap_err();
+    assert_eq!(err.reason, StatusReason::Conflict);
+}
+
+#[test]
+fn a_patch_that_makes_the_object_invalid_changes_nothing() {
+    let mut api = server();
+    api.create(sts("web")).unwrap();
+    let k = key(Kind::StatefulSet, "web");
+    let rv = api.resource_version();
+    let err = api
+        .patch(
+            &k,
+            PatchType::Merge,
+            &json!({"spec": {"replicas": -1}}),
+            Subresource::None,
+        )
+        .unwrap_err();
+    assert_eq!(err.reason, StatusReason::Invalid);
+    assert_eq!(
+        err.message,
+        "StatefulSet.apps \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0"
+    );
+    assert_eq!(api.resource_version(), rv);
+    let err = api
+        .patch(
+            &k,
+            PatchType::Json,
+            &json!([{"op": "test", "path": "/spec/replicas", "value": 9}]),
+            Subresource::None,
+        )
+        .unwrap_err();
+    assert_eq!(err.reason.code(), 422);
+    let err = api
+        .patch(
+            &k,
+            PatchType::Merge,
+            &json!({"spec": {"replicas": "three"}}),
+            Subresource::None,
+        )
+        .unwrap_err();
+    assert_eq!(err.reason, StatusReason::BadRequest);
+}
+
+#[test]
+fn a_merge_patch_of_status_goes_through_the_status_subresource_only() {
+    let mut api = server();
+    api.create(sts("web")).unwrap();
+    let k = key(Kind::StatefulSet, "web");
+    let out = api
+        .patch(
+            &k,
+            PatchType::Merge,
+            &json!({"status": {"replicas": 2}, "spec": {"replicas": 4}}),
+            Subresource::Status,
+        )
+        .unwrap();
+    let Object::StatefulSet(s) = &*out else {
+        unreachable!()
+    };
+    assert_eq!(s.status.as_ref().unwrap().replicas, 2);
+    assert_eq!(s.spec.as_ref().unwrap().replicas, Some(2));
+}
+
+#[test]
+fn namespaces_created_with_generate_name_get_their_name_label() {
+    let mut api = server();
+    let ns = api
+        .create(obj(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"generateName": "demo-"}}),
+        ))
+        .unwrap();
+    assert_eq!(
+        ns.labels()
+            .get("kubernetes.io/metadata.name")
+            .map(String::as_str),
+        Some(ns.name())
+    );
+}

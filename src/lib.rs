@@ -18,4 +18,6 @@ pub mod cli;
 pub mod cluster;
 pub mod controllers;
 pub mod engine;
+pub mod kubectl;
 pub mod manifest;
+pub mod printers;

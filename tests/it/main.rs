@@ -1,1 +1,10 @@
-//! Integration tests.
+//! The integration test binary. One module per surface:
+//!
+//! - `validate`: `stsim validate` end to end (the binary, its stdout, stderr and exit codes) on
+//!   the broken-manifest fixtures and on every seed model's manifests.
+//! - `manifest_fuzz`: random bytes and random YAML into the manifest loader and decoder never
+//!   panic.
+
+mod manifest_fuzz;
+mod support;
+mod validate;

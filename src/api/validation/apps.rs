@@ -547,7 +547,7 @@ fn validate_stateful_set_spec(
             ));
         } else {
             errs.extend(validate_pod_template_spec(
-                &spec.template,
+                &template_with_claim_volumes(spec),
                 &template_path,
                 opts,
             ));
@@ -561,6 +561,32 @@ fn validate_stateful_set_spec(
         "StatefulSet",
     ));
     errs
+}
+
+/// The template as the controller will turn it into pods: each volumeClaimTemplate becomes a
+/// volume of the same name (`updateStorage`), so mounts of claim templates validate.
+fn template_with_claim_volumes(spec: &StatefulSetSpec) -> PodTemplateSpec {
+    let mut template = spec.template.clone();
+    let claims = spec.volume_claim_templates.iter().flatten();
+    let pod_spec = template.spec.get_or_insert_with(Default::default);
+    let volumes = pod_spec.volumes.get_or_insert_with(Vec::new);
+    for claim in claims {
+        let name = claim.metadata.name.clone().unwrap_or_default();
+        if volumes.iter().any(|v| v.name == name) {
+            continue;
+        }
+        volumes.push(k8s_openapi::api::core::v1::Volume {
+            name: name.clone(),
+            persistent_volume_claim: Some(
+                k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource {
+                    claim_name: name,
+                    read_only: None,
+                },
+            ),
+            ..Default::default()
+        });
+    }
+    template
 }
 
 /// `ValidateStatefulSet`: metadata (V1: the name is a DNS-1123 label) and spec (V2–V10).
@@ -593,8 +619,12 @@ pub fn validate_stateful_set_update(
     let template_path = Path::new("spec").child("template");
     let set_opts = StatefulSetSpecOptions {
         allow_invalid_service_name: true,
-        skip_pod_template: !validate_pod_template_spec(&old_spec.template, &template_path, opts)
-            .is_empty(),
+        skip_pod_template: !validate_pod_template_spec(
+            &template_with_claim_volumes(&old_spec),
+            &template_path,
+            opts,
+        )
+        .is_empty(),
     };
     errs.extend(validate_stateful_set_spec(
         &new_spec,

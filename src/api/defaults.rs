@@ -345,7 +345,8 @@ fn default_requests_from_limits(resources: &mut Option<ResourceRequirements>) {
 
 /// What every pod template gets (`SetObjectDefaults_PodTemplate`'s body, inlined by the
 /// generator into each workload): pod-spec defaults only.
-fn default_pod_template(template: &mut PodTemplateSpec) {
+/// Applies the pod-template defaults (the pod spec's, as inside every workload).
+pub fn default_pod_template(template: &mut PodTemplateSpec) {
     default_pod_spec(template.spec.get_or_insert_with(PodSpec::default));
 }
 

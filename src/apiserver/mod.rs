@@ -669,6 +669,61 @@ impl ApiServer {
         self.update_inner(obj, sub, dry_run)
     }
 
+    // ----- binding -----
+
+    /// The `pods/binding` subresource the scheduler uses: assigns `node` to the pod and marks
+    /// it `PodScheduled=True` (`BindingREST.setPodHostAndAnnotations`). Pod update validation
+    /// does not apply (spec.nodeName is otherwise immutable).
+    pub fn bind_pod(&mut self, key: &ObjectKey, node: &str) -> Result<Arc<Object>, ApiError> {
+        let current = self.get(key)?;
+        let mut obj = (*current).clone();
+        let Object::Pod(pod) = &mut obj else {
+            return Err(ApiError::method_not_supported(key.kind, "binding"));
+        };
+        if pod.metadata.deletion_timestamp.is_some() {
+            return Err(ApiError::conflict(
+                Kind::Pod,
+                &key.name,
+                &format!(
+                    "pod {} is being deleted, cannot be assigned to a host",
+                    key.name
+                ),
+            ));
+        }
+        let spec = pod.spec.get_or_insert_with(Default::default);
+        if let Some(existing) = spec.node_name.as_deref().filter(|n| !n.is_empty()) {
+            return Err(ApiError::conflict(
+                Kind::Pod,
+                &key.name,
+                &format!(
+                    "pod {} is already assigned to node \"{}\"",
+                    key.name, existing
+                ),
+            ));
+        }
+        spec.node_name = Some(node.to_string());
+        let status = pod.status.get_or_insert_with(Default::default);
+        let conditions = status.conditions.get_or_insert_with(Vec::new);
+        let now = self.now.to_k8s_time();
+        match conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
+            Some(c) => {
+                if c.status != "True" {
+                    c.status = "True".into();
+                    c.last_transition_time = Some(now);
+                    c.reason = None;
+                    c.message = None;
+                }
+            }
+            None => conditions.push(k8s_openapi::api::core::v1::PodCondition {
+                type_: "PodScheduled".into(),
+                status: "True".into(),
+                last_transition_time: Some(now),
+                ..Default::default()
+            }),
+        }
+        Ok(self.store(obj, WatchEventType::Modified))
+    }
+
     // ----- scale -----
 
     /// The scale subresource of a StatefulSet, Deployment or ReplicaSet.

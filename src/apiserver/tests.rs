@@ -80,11 +80,7 @@ fn key(kind: Kind, name: &str) -> ObjectKey {
 }
 
 fn scheduled(api: &mut ApiServer, name: &str) {
-    let mut p = (*api.get(&key(Kind::Pod, name)).unwrap()).clone();
-    if let Object::Pod(p) = &mut p {
-        p.spec.as_mut().unwrap().node_name = Some("kind-worker".into());
-    }
-    api.update(p).unwrap();
+    api.bind_pod(&key(Kind::Pod, name), "kind-worker").unwrap();
 }
 
 use crate::api::types;
@@ -196,14 +192,11 @@ fn writes_into_a_terminating_namespace_are_forbidden() {
     let mut running = pod("keeps-ns-alive");
     running.meta_mut().namespace = Some("demo".into());
     api.create(running).unwrap();
-    let mut p = (*api
-        .get(&ObjectKey::new(Kind::Pod, "demo", "keeps-ns-alive"))
-        .unwrap())
-    .clone();
-    if let Object::Pod(p) = &mut p {
-        p.spec.as_mut().unwrap().node_name = Some("kind-worker".into());
-    }
-    api.update(p).unwrap();
+    api.bind_pod(
+        &ObjectKey::new(Kind::Pod, "demo", "keeps-ns-alive"),
+        "kind-worker",
+    )
+    .unwrap();
     let d = api
         .delete(
             &ObjectKey::cluster(Kind::Namespace, "demo"),
@@ -424,6 +417,7 @@ fn a_scheduled_pod_terminates_gracefully_until_the_kubelet_confirms() {
         Some(generation + 1),
         "graceful deletion bumps generation"
     );
+    assert_eq!(generation, 1, "binding does not bump generation");
     // A longer grace period cannot extend it; a shorter one shortens it.
     let again = api
         .delete(
@@ -1015,5 +1009,43 @@ fn namespaces_created_with_generate_name_get_their_name_label() {
             .get("kubernetes.io/metadata.name")
             .map(String::as_str),
         Some(ns.name())
+    );
+}
+
+#[test]
+fn binding_assigns_a_node_once_and_marks_the_pod_scheduled() {
+    let mut api = server();
+    api.create(pod("p")).unwrap();
+    let bound = api.bind_pod(&key(Kind::Pod, "p"), "kind-worker2").unwrap();
+    let Object::Pod(p) = &*bound else {
+        unreachable!()
+    };
+    assert_eq!(
+        p.spec.as_ref().unwrap().node_name.as_deref(),
+        Some("kind-worker2")
+    );
+    let cond = &p.status.as_ref().unwrap().conditions.as_ref().unwrap()[0];
+    assert_eq!(
+        (cond.type_.as_str(), cond.status.as_str()),
+        ("PodScheduled", "True")
+    );
+    let err = api
+        .bind_pod(&key(Kind::Pod, "p"), "kind-worker")
+        .unwrap_err();
+    assert_eq!(
+        err.message,
+        "Operation cannot be fulfilled on pods \"p\": pod p is already assigned to node \"kind-worker2\""
+    );
+    // A plain update may not move it: nodeName is immutable outside the binding.
+    let mut moved = (*bound).clone();
+    if let Object::Pod(p) = &mut moved {
+        p.spec.as_mut().unwrap().node_name = Some("kind-worker".into());
+    }
+    let err = api.update(moved).unwrap_err();
+    assert_eq!(err.reason, StatusReason::Invalid);
+    assert!(
+        err.message.contains("pod updates may not change fields"),
+        "{}",
+        err.message
     );
 }

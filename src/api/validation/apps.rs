@@ -572,7 +572,9 @@ fn template_with_claim_volumes(spec: &StatefulSetSpec) -> PodTemplateSpec {
     let volumes = pod_spec.volumes.get_or_insert_with(Vec::new);
     for claim in claims {
         let name = claim.metadata.name.clone().unwrap_or_default();
-        if volumes.iter().any(|v| v.name == name) {
+        // Claim templates themselves are not validated here (V11): a template name that could
+        // not be a volume name is simply not offered, so a mount of it reports Not found.
+        if volumes.iter().any(|v| v.name == name) || !names::is_dns1123_label(&name).is_empty() {
             continue;
         }
         volumes.push(k8s_openapi::api::core::v1::Volume {
@@ -1395,6 +1397,19 @@ mod tests {
         ValidationOptions::default()
     }
 
+    /// Decodes a workload and defaults its pod template, as the API server would have before
+    /// validation (the rest of the spec is left as written, so the spec rules stay visible).
+    fn workload<T: serde::de::DeserializeOwned>(mut v: Value) -> T {
+        if let Some(t) = v.pointer_mut("/spec/template")
+            && !t.is_null()
+        {
+            let mut template: PodTemplateSpec = serde_json::from_value(t.clone()).unwrap();
+            crate::api::defaults::default_pod_template(&mut template);
+            *t = serde_json::to_value(template).unwrap();
+        }
+        serde_json::from_value(v).unwrap()
+    }
+
     fn msgs(errs: &[FieldError]) -> Vec<String> {
         errs.iter().map(ToString::to_string).collect()
     }
@@ -1440,7 +1455,7 @@ mod tests {
     fn sts_with(edit: impl FnOnce(&mut Value)) -> StatefulSet {
         let mut v = sts_json();
         edit(&mut v);
-        serde_json::from_value(v).unwrap()
+        workload(v)
     }
 
     fn sts_errs(edit: impl FnOnce(&mut Value)) -> Vec<String> {
@@ -1748,6 +1763,11 @@ mod tests {
                 "spec.updateStrategy: Required value",
                 "spec.selector: Required value",
                 "spec.template.metadata.labels: Invalid value: null: `selector` does not match template `labels`",
+                // The zero pod template fails pod-spec validation too (nothing defaulted it).
+                "spec.template.spec.terminationGracePeriodSeconds: Required value",
+                "spec.template.spec.containers: Required value",
+                "spec.template.spec.restartPolicy: Required value",
+                "spec.template.spec.dnsPolicy: Required value",
                 "spec.template.spec.restartPolicy: Unsupported value: \"\": supported values: \"Always\"",
             ]
         );
@@ -1935,7 +1955,7 @@ mod tests {
     fn deploy_errs(edit: impl FnOnce(&mut Value)) -> Vec<String> {
         let mut v = deploy_json();
         edit(&mut v);
-        let d: Deployment = serde_json::from_value(v).unwrap();
+        let d: Deployment = workload(v);
         msgs(&validate_deployment(&d, &opts()))
     }
 
@@ -2029,10 +2049,10 @@ mod tests {
 
     #[test]
     fn deployment_selector_is_immutable() {
-        let old: Deployment = serde_json::from_value(deploy_json()).unwrap();
+        let old: Deployment = workload(deploy_json());
         let mut v = deploy_json();
         v["spec"]["selector"] = json!({"matchLabels": {"app": "renamed"}});
-        let new: Deployment = serde_json::from_value(v).unwrap();
+        let new: Deployment = workload(v);
         let errs = validate_deployment_update(&new, &old, &opts());
         assert_eq!(
             ApiError::invalid(Kind::Deployment, "web", &errs).message,
@@ -2043,7 +2063,7 @@ mod tests {
 
     #[test]
     fn deployment_status_rules() {
-        let old: Deployment = serde_json::from_value(deploy_json()).unwrap();
+        let old: Deployment = workload(deploy_json());
         let mut new = old.clone();
         new.status = Some(
             serde_json::from_value(json!({"replicas": 1, "readyReplicas": 1,
@@ -2063,7 +2083,7 @@ mod tests {
     // ----- ReplicaSet -----
 
     fn rs() -> ReplicaSet {
-        serde_json::from_value(json!({
+        workload::<ReplicaSet>(json!({
             "metadata": {"name": "web-5d4f", "namespace": "default", "resourceVersion": "3"},
             "spec": {
                 "replicas": 1,
@@ -2075,7 +2095,6 @@ mod tests {
                 }
             }
         }))
-        .unwrap()
     }
 
     #[test]
@@ -2102,6 +2121,10 @@ mod tests {
             msgs(&validate_replica_set(&r, &opts())),
             [
                 "spec.template.metadata.labels: Invalid value: null: `selector` does not match template `labels`",
+                "spec.template.spec.terminationGracePeriodSeconds: Required value",
+                "spec.template.spec.containers: Required value",
+                "spec.template.spec.restartPolicy: Required value",
+                "spec.template.spec.dnsPolicy: Required value",
                 "spec.template.spec.restartPolicy: Unsupported value: \"\": supported values: \"Always\"",
             ]
         );
@@ -2147,7 +2170,7 @@ mod tests {
     // ----- DaemonSet -----
 
     fn ds() -> DaemonSet {
-        serde_json::from_value(json!({
+        workload::<DaemonSet>(json!({
             "metadata": {"name": "agent", "namespace": "kube-system", "resourceVersion": "3"},
             "spec": {
                 "revisionHistoryLimit": 10,
@@ -2161,7 +2184,6 @@ mod tests {
                 }
             }
         }))
-        .unwrap()
     }
 
     #[test]

@@ -367,6 +367,10 @@ impl ApiServer {
             at: self.now,
             event_type,
             object: obj.clone(),
+            old: match event_type {
+                WatchEventType::Modified => old,
+                _ => None,
+            },
         });
         obj
     }

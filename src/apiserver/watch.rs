@@ -42,6 +42,9 @@ pub struct WatchEvent {
     pub event_type: WatchEventType,
     /// The whole object after the write (for DELETED, its last state).
     pub object: Arc<Object>,
+    /// For MODIFIED, the object before the write (what informer update handlers compare);
+    /// not part of the trace.
+    pub old: Option<Arc<Object>>,
 }
 
 impl WatchEvent {

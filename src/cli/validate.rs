@@ -134,7 +134,7 @@ pub fn run(args: &ValidateArgs, stdin: &mut dyn std::io::Read) -> Output {
             .push_str(&crate::printers::yaml::to_yaml_documents(&printed)),
         Some(OutputFormat::Json) => out
             .stdout
-            .push_str(&crate::printers::json::to_json_objects(&printed)),
+            .push_str(&crate::printers::json::to_json_documents(&printed)),
         _ => {}
     }
     let errors: Vec<KubectlError> = load_errors.into_iter().chain(apply_errors).collect();

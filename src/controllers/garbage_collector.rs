@@ -4,7 +4,37 @@
 
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::strategy::{FINALIZER_FOREGROUND, FINALIZER_ORPHAN};
-use crate::apiserver::{ApiServer, DeleteOptions, Propagation};
+use crate::apiserver::{ApiServer, DeleteOptions, Propagation, WatchEvent};
+use crate::sim::{Controller, Cx, Requeue};
+
+/// The garbage collector as a reconciler: any write that leaves work on the API server's GC
+/// list wakes it, and one reconcile drains the list.
+#[derive(Default)]
+pub struct GarbageCollector;
+
+/// The single key the garbage collector is woken with.
+pub fn work_key() -> ObjectKey {
+    ObjectKey::cluster(Kind::Namespace, "")
+}
+
+impl Controller for GarbageCollector {
+    fn name(&self) -> &'static str {
+        "garbage-collector"
+    }
+
+    fn keys_for(&self, _event: &WatchEvent, api: &ApiServer) -> Vec<ObjectKey> {
+        if api.gc_pending().is_empty() {
+            vec![]
+        } else {
+            vec![work_key()]
+        }
+    }
+
+    fn reconcile(&mut self, _key: &ObjectKey, cx: &mut Cx<'_>) -> Requeue {
+        sync(cx.api);
+        Requeue::No
+    }
+}
 
 /// Processes the API server's GC work list once. Returns the number of writes.
 pub fn sync(api: &mut ApiServer) -> usize {

@@ -12,6 +12,17 @@ pub mod protection;
 pub mod serviceaccount;
 
 use crate::apiserver::ApiServer;
+use crate::sim::Controller;
+
+/// The built-in controllers of this module, as reconcilers for a `Sim`.
+pub fn builtin() -> Vec<Box<dyn Controller>> {
+    vec![
+        Box::new(serviceaccount::ServiceAccountController),
+        Box::new(garbage_collector::GarbageCollector),
+        Box::new(namespace::NamespaceController),
+        Box::new(protection::ProtectionController),
+    ]
+}
 
 /// Runs every controller here until a full round makes no write, at most `rounds_max` rounds.
 /// Returns the number of writes, or `Err` with it when the bound was hit (a controller loop

@@ -1,0 +1,245 @@
+//! The simulation: one engine, one API server, and the controllers that react to it.
+//!
+//! [`Sim`] ties the pieces together the way kube-controller-manager ties informers to work
+//! queues. After every write, the new watch events are fanned out to the controllers
+//! ([`Controller::keys_for`]); each key they name is queued once per controller (a client-go
+//! work queue deduplicates the same way) and reconciled after the controller's reaction latency.
+//! A reconcile may ask to be woken again later ([`Requeue::After`]). Every step is one
+//! reconcile; the clock moves only between steps.
+
+pub mod controller;
+pub mod profile;
+pub mod recorder;
+
+use std::collections::BTreeMap;
+
+use crate::api::ObjectKey;
+use crate::apiserver::{ApiServer, ApiServerOptions};
+use crate::engine::{Engine, RunEnd, SimDuration, SimRng, SimTime};
+
+pub use controller::{Controller, Cx, Requeue};
+pub use profile::TimingProfile;
+pub use recorder::{EventRecorder, EventSource};
+
+/// How a simulation is set up.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// The run's seed: every random choice derives from it.
+    pub seed: u64,
+    /// Latencies.
+    pub profile: TimingProfile,
+    /// Feature switches of the API server.
+    pub api: ApiServerOptions,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 0,
+            profile: TimingProfile::kind(),
+            api: ApiServerOptions::default(),
+        }
+    }
+}
+
+/// An event of the engine: reconcile `key` in controller `slot`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Reconcile {
+    slot: usize,
+    key: ObjectKey,
+}
+
+struct Slot {
+    controller: Box<dyn Controller>,
+    rng: SimRng,
+    /// Keys queued, with the time their reconcile is due (the earliest request wins).
+    pending: BTreeMap<ObjectKey, SimTime>,
+}
+
+/// A running simulation.
+pub struct Sim {
+    engine: Engine<Reconcile>,
+    api: ApiServer,
+    slots: Vec<Slot>,
+    /// Watch events up to this position have been fanned out.
+    dispatched: usize,
+    profile: TimingProfile,
+    rng: SimRng,
+    recorder: EventRecorder,
+}
+
+impl Sim {
+    /// A simulation with an empty API server and no controllers.
+    pub fn new(config: SimConfig) -> Sim {
+        let rng = SimRng::from_seed(config.seed);
+        Sim {
+            engine: Engine::new(),
+            api: ApiServer::new(rng.fork("apiserver"), config.api),
+            slots: Vec::new(),
+            dispatched: 0,
+            profile: config.profile,
+            rng,
+            recorder: EventRecorder::default(),
+        }
+    }
+
+    /// Adds a controller; it sees every watch event from now on.
+    pub fn add_controller(&mut self, controller: Box<dyn Controller>) {
+        let rng = self.rng.fork(controller.name());
+        assert!(
+            self.slots
+                .iter()
+                .all(|s| s.controller.name() != controller.name()),
+            "controller {} added twice",
+            controller.name()
+        );
+        self.slots.push(Slot {
+            controller,
+            rng,
+            pending: BTreeMap::new(),
+        });
+    }
+
+    /// The API server, for reads.
+    pub fn api(&self) -> &ApiServer {
+        &self.api
+    }
+
+    /// Writes to the API server as a user would (kubectl), then lets the controllers see the
+    /// changes. Returns what `write` returned.
+    pub fn write<T>(&mut self, write: impl FnOnce(&mut ApiServer) -> T) -> T {
+        self.api.set_now(self.engine.now());
+        let out = write(&mut self.api);
+        self.dispatch();
+        out
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.engine.now()
+    }
+
+    /// The timing profile.
+    pub fn profile(&self) -> &TimingProfile {
+        &self.profile
+    }
+
+    /// Events (reconciles) still queued.
+    pub fn pending(&self) -> usize {
+        self.engine.pending()
+    }
+
+    /// When the next reconcile is due.
+    pub fn next_due(&self) -> Option<SimTime> {
+        self.engine.next_due()
+    }
+
+    /// Steps handled so far.
+    pub fn steps(&self) -> u64 {
+        self.engine.steps()
+    }
+
+    /// Queues `key` for controller `slot` at `at`, unless it is already queued no later.
+    fn enqueue(&mut self, slot: usize, key: ObjectKey, at: SimTime) {
+        let pending = &mut self.slots[slot].pending;
+        match pending.get(&key) {
+            Some(due) if *due <= at => {}
+            _ => {
+                pending.insert(key.clone(), at);
+                self.engine.schedule_at(at, Reconcile { slot, key });
+            }
+        }
+    }
+
+    /// Fans the watch events not yet seen out to every controller.
+    pub fn dispatch(&mut self) {
+        let now = self.engine.now();
+        while self.dispatched < self.api.watch_events().len() {
+            let event = self.api.watch_events()[self.dispatched].clone();
+            self.dispatched += 1;
+            for slot in 0..self.slots.len() {
+                let keys = self.slots[slot].controller.keys_for(&event, &self.api);
+                if keys.is_empty() {
+                    continue;
+                }
+                let delay = self.slots[slot].controller.reaction(&self.profile);
+                for key in keys {
+                    self.enqueue(slot, key, now + delay);
+                }
+            }
+        }
+    }
+
+    /// Handles one queued reconcile. Returns false when nothing is queued.
+    pub fn step(&mut self) -> bool {
+        let Some((at, ev)) = self.engine.step() else {
+            return false;
+        };
+        self.handle(at, ev);
+        true
+    }
+
+    fn handle(&mut self, at: SimTime, ev: Reconcile) {
+        // A later request for the same key superseded this one, or it already ran.
+        if self.slots[ev.slot].pending.get(&ev.key) != Some(&at) {
+            return;
+        }
+        self.slots[ev.slot].pending.remove(&ev.key);
+        self.api.set_now(at);
+        let slot = &mut self.slots[ev.slot];
+        let mut cx = Cx {
+            api: &mut self.api,
+            now: at,
+            rng: &mut slot.rng,
+            profile: &self.profile,
+            recorder: &mut self.recorder,
+            wakeups: BTreeMap::new(),
+        };
+        let requeue = slot.controller.reconcile(&ev.key, &mut cx);
+        let mut wakeups = std::mem::take(&mut cx.wakeups);
+        if let Requeue::After(d) = requeue {
+            let entry = wakeups.entry(ev.key).or_insert(d);
+            if d < *entry {
+                *entry = d;
+            }
+        }
+        for (key, delay) in wakeups {
+            self.enqueue(ev.slot, key, at + delay);
+        }
+        self.dispatch();
+    }
+
+    /// Handles every reconcile due up to `t` (within `steps_max` steps), then moves the clock
+    /// to `t`. Ends early, with the reason, when the step limit is hit.
+    pub fn run_until(&mut self, t: SimTime, steps_max: u64) -> RunEnd {
+        let mut handled = 0u64;
+        while let Some(next) = self.engine.next_due() {
+            if next > t {
+                break;
+            }
+            if handled >= steps_max {
+                return RunEnd::StepLimit {
+                    steps: handled,
+                    at: self.engine.now(),
+                    pending: self.engine.pending(),
+                };
+            }
+            self.step();
+            handled += 1;
+        }
+        if self.engine.now() < t {
+            self.engine.advance_to(t);
+        }
+        self.api.set_now(t);
+        RunEnd::Idle { at: t }
+    }
+
+    /// [`Sim::run_until`] for a duration from now.
+    pub fn run_for(&mut self, d: SimDuration, steps_max: u64) -> RunEnd {
+        let t = self.engine.now() + d;
+        self.run_until(t, steps_max)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -424,35 +424,37 @@ impl ApiServer {
             self.admit_namespace_lifecycle(&obj)?;
         }
         admission::admit_create(self, &mut obj)?;
-        strategy::prepare_for_create(&mut obj);
-        // Defaults run again when the stored object is read back; this fills what depends on
-        // a generated name (the namespace's `kubernetes.io/metadata.name` label).
-        apply_defaults(&mut obj, &self.default_options());
+        // BeforeCreate: reset what clients may not set, PrepareForCreate, then the system
+        // fields (uid, creationTimestamp), all before validation.
         {
             let meta = obj.meta_mut();
             meta.deletion_timestamp = None;
             meta.deletion_grace_period_seconds = None;
             meta.resource_version = None;
-            meta.uid = None;
-            meta.creation_timestamp = None;
             meta.self_link = None;
             meta.generation = strategy::tracks_generation(kind).then_some(1);
             if !kind.is_namespaced() {
                 meta.namespace = None;
             }
         }
+        strategy::prepare_for_create(&mut obj);
+        {
+            let uid = self.rng.uuid();
+            let meta = obj.meta_mut();
+            meta.uid = Some(uid);
+            meta.creation_timestamp = Some(self.now.to_k8s_time());
+        }
+        strategy::prepare_for_validation(&mut obj);
+        // Defaults run again when the stored object is read back; this fills what depends on
+        // a generated name or selector (the namespace's `kubernetes.io/metadata.name` label, a
+        // Job's labels).
+        apply_defaults(&mut obj, &self.default_options());
         let errors = validate_create(&obj, &self.validation_options());
         if !errors.is_empty() {
             return Err(ApiError::invalid(kind, obj.name(), &errors));
         }
         if self.objects.contains_key(&obj.key()) {
             return Err(ApiError::already_exists(kind, obj.name()));
-        }
-        let uid = self.rng.uuid();
-        {
-            let meta = obj.meta_mut();
-            meta.uid = Some(uid);
-            meta.creation_timestamp = Some(self.now.to_k8s_time());
         }
         if dry_run {
             return Ok(Arc::new(obj));
@@ -562,6 +564,7 @@ impl ApiServer {
                 if strategy::has_status_subresource(kind) {
                     strategy::copy_status(&mut obj, &old);
                 }
+                strategy::prepare_for_update(&mut obj, &old);
                 if strategy::tracks_generation(kind) && strategy::spec_changed(&obj, &old) {
                     let meta = obj.meta_mut();
                     meta.generation = Some(meta.generation.unwrap_or(0) + 1);

@@ -218,6 +218,68 @@ pub fn prepare_for_create(obj: &mut Object) {
     }
 }
 
+/// Labels the Job strategy puts on a Job's pod template and selector (`generateSelector`).
+const JOB_NAME_LABELS: [&str; 2] = ["job-name", "batch.kubernetes.io/job-name"];
+const JOB_UID_LABELS: [&str; 2] = ["controller-uid", "batch.kubernetes.io/controller-uid"];
+
+/// What registry strategies do between the system fields and validation: the Job strategy
+/// generates its selector (it needs the uid, so upstream does it in `Validate`), and the Secret
+/// strategy folds `stringData` into `data`.
+pub fn prepare_for_validation(obj: &mut Object) {
+    match obj {
+        Object::Job(job) => {
+            let name = job.metadata.name.clone().unwrap_or_default();
+            let uid = job.metadata.uid.clone().unwrap_or_default();
+            let spec = job.spec.get_or_insert_with(Default::default);
+            if spec.manual_selector == Some(true) {
+                return;
+            }
+            let labels = spec
+                .template
+                .metadata
+                .get_or_insert_with(Default::default)
+                .labels
+                .get_or_insert_with(Default::default);
+            for l in JOB_NAME_LABELS {
+                labels.entry(l.to_string()).or_insert_with(|| name.clone());
+            }
+            for l in JOB_UID_LABELS {
+                labels.entry(l.to_string()).or_insert_with(|| uid.clone());
+            }
+            let selector = spec.selector.get_or_insert_with(Default::default);
+            selector
+                .match_labels
+                .get_or_insert_with(Default::default)
+                .entry(JOB_UID_LABELS[1].to_string())
+                .or_insert(uid);
+        }
+        Object::Secret(secret) => fold_string_data(secret),
+        _ => {}
+    }
+}
+
+/// The Secret strategy: `stringData` entries overwrite `data` and are not stored.
+fn fold_string_data(secret: &mut k8s_openapi::api::core::v1::Secret) {
+    if let Some(string_data) = secret.string_data.take() {
+        let data = secret.data.get_or_insert_with(Default::default);
+        for (k, v) in string_data {
+            data.insert(k, k8s_openapi::ByteString(v.into_bytes()));
+        }
+    }
+}
+
+/// `PrepareForUpdate` beyond status handling: the service registry keeps allocated values a
+/// request left out; the Secret strategy folds `stringData`.
+pub fn prepare_for_update(new: &mut Object, old: &Object) {
+    match (new, old) {
+        (Object::Service(n), Object::Service(o)) => {
+            crate::api::validation::core::prepare_service_update(n, o);
+        }
+        (Object::Secret(s), _) => fold_string_data(s),
+        _ => {}
+    }
+}
+
 macro_rules! with_status {
     ($dst:expr, $src:expr, $($v:ident),*) => {
         match ($dst, $src) {

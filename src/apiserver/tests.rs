@@ -1049,3 +1049,86 @@ fn binding_assigns_a_node_once_and_marks_the_pod_scheduled() {
         err.message
     );
 }
+
+#[test]
+fn jobs_get_a_generated_selector_and_labels() {
+    let mut api = server();
+    let job = api
+        .create(obj(json!({
+            "apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "pi", "namespace": "default"},
+            "spec": {"template": {"spec": {"restartPolicy": "Never",
+                "containers": [{"name": "pi", "image": "perl:5.34"}]}}}
+        })))
+        .unwrap();
+    let Object::Job(j) = &*job else {
+        unreachable!()
+    };
+    let uid = j.metadata.uid.clone().unwrap();
+    let spec = j.spec.as_ref().unwrap();
+    let sel = spec
+        .selector
+        .as_ref()
+        .unwrap()
+        .match_labels
+        .as_ref()
+        .unwrap();
+    assert_eq!(sel.get("batch.kubernetes.io/controller-uid"), Some(&uid));
+    let tl = spec
+        .template
+        .metadata
+        .as_ref()
+        .unwrap()
+        .labels
+        .as_ref()
+        .unwrap();
+    assert_eq!(tl.get("job-name").map(String::as_str), Some("pi"));
+    assert_eq!(tl.get("controller-uid"), Some(&uid));
+    assert_eq!(
+        j.metadata
+            .labels
+            .as_ref()
+            .unwrap()
+            .get("batch.kubernetes.io/job-name")
+            .map(String::as_str),
+        Some("pi"),
+        "the Job's own labels are defaulted from its template"
+    );
+}
+
+#[test]
+fn secret_string_data_is_folded_into_data() {
+    let mut api = server();
+    let s = api
+        .create(obj(json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "pw", "namespace": "default"},
+            "stringData": {"POSTGRES_PASSWORD": "secret"}
+        })))
+        .unwrap();
+    let Object::Secret(s) = &*s else {
+        unreachable!()
+    };
+    assert!(s.string_data.is_none());
+    assert_eq!(s.data.as_ref().unwrap()["POSTGRES_PASSWORD"].0, b"secret");
+    assert_eq!(s.type_.as_deref(), Some("Opaque"));
+}
+
+#[test]
+fn a_service_update_without_cluster_ip_keeps_the_allocated_one() {
+    let mut api = server();
+    let v = json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}
+    });
+    let created = api.create(obj(v.clone())).unwrap();
+    let mut again = v;
+    again["spec"]["ports"][0]["port"] = json!(8080);
+    let updated = api.update(obj(again)).unwrap();
+    let ip = |o: &Object| match o {
+        Object::Service(s) => s.spec.as_ref().unwrap().cluster_ip.clone(),
+        _ => None,
+    };
+    assert_eq!(ip(&updated), ip(&created));
+}

@@ -104,6 +104,7 @@ pub fn run(args: &ValidateArgs, stdin: &mut dyn std::io::Read) -> Output {
                 apply_errors.push(KubectlError::Client(e));
                 continue;
             }
+            set_last_applied(&mut obj, &doc.value);
             match apply(&mut api, obj) {
                 Ok((stored, verb)) => {
                     let info = stored.kind().info();
@@ -147,6 +148,35 @@ pub fn run(args: &ValidateArgs, stdin: &mut dyn std::io::Read) -> Output {
 
 fn client_error(e: &ManifestError) -> KubectlError {
     KubectlError::Client(e.to_string())
+}
+
+/// The annotation `kubectl apply` keeps the applied configuration in.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Stores the applied configuration on the object, as `kubectl apply` does
+/// (`GetModifiedConfiguration`): the document with its namespace filled in, an `annotations`
+/// map that never holds the annotation itself, serialized as compact JSON plus a newline.
+fn set_last_applied(obj: &mut Object, document: &serde_json::Value) {
+    let mut config = document.clone();
+    if let Some(meta) = config.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        if obj.kind().is_namespaced() {
+            meta.insert(
+                "namespace".into(),
+                serde_json::Value::String(obj.namespace().to_string()),
+            );
+        }
+        let annotations = meta
+            .entry("annotations")
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if let Some(a) = annotations.as_object_mut() {
+            a.remove(LAST_APPLIED);
+        }
+    }
+    let text = crate::printers::json::to_json_compact(&config) + "\n";
+    obj.meta_mut()
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(LAST_APPLIED.to_string(), text);
 }
 
 /// kubectl's namespace handling: the object's own namespace wins; without one, the `-n` value

@@ -9,6 +9,7 @@
 //! finalizers live in `controllers`, which act only through this module's public API.
 
 pub mod admission;
+pub mod client;
 pub mod error;
 pub mod patch;
 pub mod strategy;
@@ -27,6 +28,7 @@ use crate::api::validation::{
 use crate::api::{Kind, Object, ObjectKey};
 use crate::engine::{SimRng, SimTime};
 
+pub use client::Client;
 pub use error::{ApiError, StatusReason};
 pub use patch::PatchType;
 pub use strategy::Propagation;

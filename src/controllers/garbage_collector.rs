@@ -4,7 +4,7 @@
 
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::strategy::{FINALIZER_FOREGROUND, FINALIZER_ORPHAN};
-use crate::apiserver::{ApiServer, DeleteOptions, Propagation, WatchEvent};
+use crate::apiserver::{ApiServer, Client, DeleteOptions, Propagation, WatchEvent};
 use crate::sim::{Controller, Cx, Requeue};
 
 /// The garbage collector as a reconciler: any write that leaves work on the API server's GC
@@ -31,7 +31,12 @@ impl Controller for GarbageCollector {
     }
 
     fn reconcile(&mut self, _key: &ObjectKey, cx: &mut Cx<'_>) -> Requeue {
-        sync(cx.api);
+        // The work list stands in for the garbage collector's own dependency graph, which
+        // upstream builds from informers; taking it is not an API call.
+        let pending = cx.api.take_gc_pending();
+        for key in &pending {
+            process(cx, key);
+        }
         Requeue::No
     }
 }
@@ -53,7 +58,7 @@ enum OwnerState {
 }
 
 fn owner_state(
-    api: &ApiServer,
+    api: &impl Client,
     dependent: &Object,
     r: &k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference,
 ) -> OwnerState {
@@ -66,7 +71,10 @@ fn owner_state(
     } else {
         ""
     };
-    match api.try_get(&ObjectKey::new(kind, namespace, &r.name)) {
+    match api
+        .read()
+        .try_get(&ObjectKey::new(kind, namespace, &r.name))
+    {
         Some(owner) if owner.uid() == r.uid => {
             if owner.is_terminating() && owner.has_finalizer(FINALIZER_FOREGROUND) {
                 OwnerState::Waiting
@@ -78,8 +86,8 @@ fn owner_state(
     }
 }
 
-fn process(api: &mut ApiServer, key: &ObjectKey) -> usize {
-    let Some(obj) = api.try_get(key).cloned() else {
+fn process(api: &mut impl Client, key: &ObjectKey) -> usize {
+    let Some(obj) = api.read().try_get(key).cloned() else {
         return 0;
     };
     if key.kind == Kind::Namespace {
@@ -95,10 +103,10 @@ fn process(api: &mut ApiServer, key: &ObjectKey) -> usize {
 }
 
 /// `orphanDependents` then removal of the `orphan` finalizer.
-fn orphan_dependents(api: &mut ApiServer, owner: &Object) -> usize {
+fn orphan_dependents(api: &mut impl Client, owner: &Object) -> usize {
     let mut writes = 0;
-    for dep_key in api.dependents_of(owner.uid()) {
-        let Some(dep) = api.try_get(&dep_key).cloned() else {
+    for dep_key in api.read().dependents_of(owner.uid()) {
+        let Some(dep) = api.read().try_get(&dep_key).cloned() else {
             continue;
         };
         let mut dep = (*dep).clone();
@@ -118,11 +126,11 @@ fn orphan_dependents(api: &mut ApiServer, owner: &Object) -> usize {
 
 /// Foreground deletion: delete every dependent, and release the owner once no dependent that
 /// blocks owner deletion remains.
-fn delete_dependents_in_foreground(api: &mut ApiServer, owner: &Object) -> usize {
+fn delete_dependents_in_foreground(api: &mut impl Client, owner: &Object) -> usize {
     let mut writes = 0;
     let mut blocking = 0;
-    for dep_key in api.dependents_of(owner.uid()) {
-        let Some(dep) = api.try_get(&dep_key).cloned() else {
+    for dep_key in api.read().dependents_of(owner.uid()) {
+        let Some(dep) = api.read().try_get(&dep_key).cloned() else {
             continue;
         };
         let blocks = dep
@@ -145,7 +153,7 @@ fn delete_dependents_in_foreground(api: &mut ApiServer, owner: &Object) -> usize
                 writes += 1;
             }
         }
-        if blocks && api.try_get(&dep_key).is_some() {
+        if blocks && api.read().try_get(&dep_key).is_some() {
             blocking += 1;
         }
     }
@@ -157,7 +165,7 @@ fn delete_dependents_in_foreground(api: &mut ApiServer, owner: &Object) -> usize
 
 /// `attemptToDeleteItem` for an ordinary object: delete it when no owner is solid; drop
 /// references to vanished owners when some are.
-fn collect_if_ownerless(api: &mut ApiServer, obj: &Object) -> usize {
+fn collect_if_ownerless(api: &mut impl Client, obj: &Object) -> usize {
     let refs: Vec<_> = obj.meta().owner_references.clone().unwrap_or_default();
     if refs.is_empty() || obj.is_terminating() {
         return 0;
@@ -184,7 +192,7 @@ fn collect_if_ownerless(api: &mut ApiServer, obj: &Object) -> usize {
         }
         return usize::from(api.update(updated).is_ok());
     }
-    let has_dependents = !api.dependents_of(obj.uid()).is_empty();
+    let has_dependents = !api.read().dependents_of(obj.uid()).is_empty();
     let propagation = if waiting && has_dependents {
         Propagation::Foreground
     } else if obj.has_finalizer(FINALIZER_ORPHAN) {
@@ -205,8 +213,8 @@ fn collect_if_ownerless(api: &mut ApiServer, obj: &Object) -> usize {
     usize::from(api.delete(&obj.key(), &opts).is_ok())
 }
 
-fn remove_finalizer(api: &mut ApiServer, obj: &Object, finalizer: &str) -> usize {
-    let Some(current) = api.try_get(&obj.key()).cloned() else {
+fn remove_finalizer(api: &mut impl Client, obj: &Object, finalizer: &str) -> usize {
+    let Some(current) = api.read().try_get(&obj.key()).cloned() else {
         return 0;
     };
     let mut updated = (*current).clone();

@@ -2,13 +2,14 @@
 //! then removes the `kubernetes` finalizer so the namespace itself goes.
 
 use crate::api::{Kind, Object, ObjectKey};
-use crate::apiserver::{ApiServer, DeleteOptions, WatchEvent, WatchEventType};
+use crate::apiserver::{ApiServer, Client, DeleteOptions, WatchEvent, WatchEventType};
 use crate::engine::SimDuration;
 use crate::sim::{Controller, Cx, Requeue};
 
 /// One pass over terminating namespaces. Returns the number of writes.
-pub fn sync(api: &mut ApiServer) -> usize {
+pub fn sync(api: &mut impl Client) -> usize {
     let terminating: Vec<String> = api
+        .read()
         .iter_kind(Kind::Namespace, None)
         .filter(|n| n.is_terminating())
         .map(|n| n.name().to_string())
@@ -17,17 +18,18 @@ pub fn sync(api: &mut ApiServer) -> usize {
 }
 
 /// True when nothing namespaced is left in `ns`.
-fn is_empty(api: &ApiServer, ns: &str) -> bool {
+fn is_empty(api: &impl Client, ns: &str) -> bool {
     Kind::ALL
         .iter()
         .filter(|k| k.is_namespaced())
-        .all(|k| api.iter_kind(*k, Some(ns)).next().is_none())
+        .all(|k| api.read().iter_kind(*k, Some(ns)).next().is_none())
 }
 
 /// `syncNamespaceFromKey` for one namespace: deletes its content, and finalizes it once empty.
 /// Returns the number of writes.
-pub fn sync_namespace(api: &mut ApiServer, ns: &str) -> usize {
+pub fn sync_namespace(api: &mut impl Client, ns: &str) -> usize {
     let Some(namespace) = api
+        .read()
         .try_get(&ObjectKey::cluster(Kind::Namespace, ns))
         .cloned()
     else {
@@ -40,7 +42,12 @@ pub fn sync_namespace(api: &mut ApiServer, ns: &str) -> usize {
     let contents: Vec<_> = Kind::ALL
         .iter()
         .filter(|k| k.is_namespaced())
-        .flat_map(|k| api.iter_kind(*k, Some(ns)).cloned().collect::<Vec<_>>())
+        .flat_map(|k| {
+            api.read()
+                .iter_kind(*k, Some(ns))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
         .collect();
     for obj in &contents {
         if !obj.is_terminating() && api.delete(&obj.key(), &DeleteOptions::default()).is_ok() {
@@ -82,7 +89,7 @@ impl Controller for NamespaceController {
         // The last object of a terminating namespace going away lets it finish.
         if event.event_type == WatchEventType::Deleted && obj.kind().is_namespaced() {
             let ns = ObjectKey::cluster(Kind::Namespace, obj.namespace());
-            if api.try_get(&ns).is_some_and(|n| n.is_terminating()) {
+            if api.read().try_get(&ns).is_some_and(|n| n.is_terminating()) {
                 return vec![ns];
             }
         }
@@ -90,8 +97,8 @@ impl Controller for NamespaceController {
     }
 
     fn reconcile(&mut self, key: &ObjectKey, cx: &mut Cx<'_>) -> Requeue {
-        sync_namespace(cx.api, &key.name);
-        let still_terminating = cx.api.try_get(key).is_some_and(|n| n.is_terminating());
+        sync_namespace(cx, &key.name);
+        let still_terminating = cx.read().try_get(key).is_some_and(|n| n.is_terminating());
         if still_terminating {
             // Upstream requeues a namespace that still has content after a short wait.
             Requeue::After(SimDuration::from_secs(5))

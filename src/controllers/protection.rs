@@ -5,12 +5,12 @@
 
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::strategy::{FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION};
-use crate::apiserver::{ApiServer, WatchEvent, WatchEventType};
+use crate::apiserver::{ApiServer, Client, WatchEvent, WatchEventType};
 use crate::sim::{Controller, Cx, Requeue};
 
 /// True when a pod in `namespace` that has not terminated mounts claim `claim`.
-pub fn claim_in_use(api: &ApiServer, namespace: &str, claim: &str) -> bool {
-    api.iter_kind(Kind::Pod, Some(namespace)).any(|p| {
+pub fn claim_in_use(api: &impl Client, namespace: &str, claim: &str) -> bool {
+    api.read().iter_kind(Kind::Pod, Some(namespace)).any(|p| {
         let Object::Pod(pod) = &**p else { return false };
         let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
         if matches!(phase, Some("Succeeded") | Some("Failed")) {
@@ -31,8 +31,8 @@ pub fn claim_in_use(api: &ApiServer, namespace: &str, claim: &str) -> bool {
 
 /// Removes the protection finalizer from `key` (a claim or a volume) if it is terminating and
 /// no longer in use. Returns the number of writes.
-pub fn sync_one(api: &mut ApiServer, key: &ObjectKey) -> usize {
-    let Some(obj) = api.try_get(key).cloned() else {
+pub fn sync_one(api: &mut impl Client, key: &ObjectKey) -> usize {
+    let Some(obj) = api.read().try_get(key).cloned() else {
         return 0;
     };
     match key.kind {
@@ -113,7 +113,7 @@ impl Controller for ProtectionController {
                 claims_of(obj)
                     .into_iter()
                     .map(|c| ObjectKey::new(Kind::PersistentVolumeClaim, obj.namespace(), c))
-                    .filter(|k| api.try_get(k).is_some_and(|c| c.is_terminating()))
+                    .filter(|k| api.read().try_get(k).is_some_and(|c| c.is_terminating()))
                     .collect()
             }
             _ => vec![],
@@ -121,15 +121,16 @@ impl Controller for ProtectionController {
     }
 
     fn reconcile(&mut self, key: &ObjectKey, cx: &mut Cx<'_>) -> Requeue {
-        sync_one(cx.api, key);
+        sync_one(cx, key);
         Requeue::No
     }
 }
 
 /// One pass over terminating claims and volumes. Returns the number of writes.
-pub fn sync(api: &mut ApiServer) -> usize {
+pub fn sync(api: &mut impl Client) -> usize {
     let mut writes = 0;
     let claims: Vec<_> = api
+        .read()
         .iter_kind(Kind::PersistentVolumeClaim, None)
         .filter(|c| c.is_terminating() && c.has_finalizer(FINALIZER_PVC_PROTECTION))
         .cloned()
@@ -140,6 +141,7 @@ pub fn sync(api: &mut ApiServer) -> usize {
         }
     }
     let volumes: Vec<_> = api
+        .read()
         .iter_kind(Kind::PersistentVolume, None)
         .filter(|v| v.is_terminating() && v.has_finalizer(FINALIZER_PV_PROTECTION))
         .cloned()
@@ -158,7 +160,7 @@ pub fn sync(api: &mut ApiServer) -> usize {
     writes
 }
 
-fn remove(api: &mut ApiServer, obj: &Object, finalizer: &str) -> usize {
+fn remove(api: &mut impl Client, obj: &Object, finalizer: &str) -> usize {
     let mut updated = obj.clone();
     if let Some(f) = updated.meta_mut().finalizers.as_mut() {
         f.retain(|x| x != finalizer);

@@ -7,15 +7,16 @@ use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::api::{Kind, ObjectKey};
-use crate::apiserver::{ApiServer, WatchEvent, WatchEventType};
+use crate::apiserver::{ApiServer, Client, WatchEvent, WatchEventType};
 use crate::sim::{Controller, Cx, Requeue};
 
 /// The (fake) cluster CA certificate published into every namespace.
 pub const ROOT_CA_CRT: &str = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIc3RzaW0tY2EwDQYJKoZIhvcNAQELBQAwFTETMBEGA1UE\nAxMKa3ViZXJuZXRlczAeFw0yNTAxMDEwMDAwMDBaFw0zNTAxMDEwMDAwMDBaMBUx\nEzARBgNVBAMTCmt1YmVybmV0ZXMwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEK\n-----END CERTIFICATE-----\n";
 
 /// One pass over all namespaces: creates what is missing. Returns the number of writes.
-pub fn sync(api: &mut ApiServer) -> usize {
+pub fn sync(api: &mut impl Client) -> usize {
     let namespaces: Vec<String> = api
+        .read()
         .iter_kind(Kind::Namespace, None)
         .map(|n| n.name().to_string())
         .collect();
@@ -24,8 +25,9 @@ pub fn sync(api: &mut ApiServer) -> usize {
 
 /// Creates the `default` ServiceAccount and the root CA ConfigMap in `ns` if it is active and
 /// they are missing. Returns the number of writes.
-pub fn sync_namespace(api: &mut ApiServer, ns: &str) -> usize {
+pub fn sync_namespace(api: &mut impl Client, ns: &str) -> usize {
     let active = api
+        .read()
         .try_get(&ObjectKey::cluster(Kind::Namespace, ns))
         .is_some_and(|n| !n.is_terminating());
     if !active {
@@ -33,6 +35,7 @@ pub fn sync_namespace(api: &mut ApiServer, ns: &str) -> usize {
     }
     let mut writes = 0;
     if api
+        .read()
         .try_get(&ObjectKey::new(Kind::ServiceAccount, ns, "default"))
         .is_none()
     {
@@ -49,6 +52,7 @@ pub fn sync_namespace(api: &mut ApiServer, ns: &str) -> usize {
         }
     }
     if api
+        .read()
         .try_get(&ObjectKey::new(Kind::ConfigMap, ns, "kube-root-ca.crt"))
         .is_none()
     {
@@ -99,7 +103,7 @@ impl Controller for ServiceAccountController {
     }
 
     fn reconcile(&mut self, key: &ObjectKey, cx: &mut Cx<'_>) -> Requeue {
-        sync_namespace(cx.api, &key.name);
+        sync_namespace(cx, &key.name);
         Requeue::No
     }
 }

@@ -10,6 +10,7 @@
 pub mod controller;
 pub mod profile;
 pub mod recorder;
+pub mod testing;
 
 use std::collections::BTreeMap;
 
@@ -17,7 +18,7 @@ use crate::api::ObjectKey;
 use crate::apiserver::{ApiServer, ApiServerOptions};
 use crate::engine::{Engine, RunEnd, SimDuration, SimRng, SimTime};
 
-pub use controller::{Controller, Cx, Requeue};
+pub use controller::{ApiCall, Controller, Cx, FaultRule, Requeue, Verb};
 pub use profile::TimingProfile;
 pub use recorder::{EventRecorder, EventSource};
 
@@ -66,6 +67,9 @@ pub struct Sim {
     profile: TimingProfile,
     rng: SimRng,
     recorder: EventRecorder,
+    /// Every controller API call, when recording is on.
+    calls: Option<Vec<ApiCall>>,
+    faults: Vec<FaultRule>,
 }
 
 impl Sim {
@@ -80,7 +84,34 @@ impl Sim {
             profile: config.profile,
             rng,
             recorder: EventRecorder::default(),
+            calls: None,
+            faults: Vec::new(),
         }
+    }
+
+    /// Starts recording every API call controllers make (off by default: long runs make
+    /// millions).
+    pub fn record_calls(&mut self) {
+        self.calls.get_or_insert_with(Vec::new);
+    }
+
+    /// The recorded calls (empty unless [`Sim::record_calls`] was called).
+    pub fn calls(&self) -> &[ApiCall] {
+        self.calls.as_deref().unwrap_or(&[])
+    }
+
+    /// Adds a fault rule: every controller call is offered to it first, and refused with the
+    /// error it returns.
+    pub fn add_fault(
+        &mut self,
+        rule: impl FnMut(&ApiCall) -> Option<crate::apiserver::ApiError> + 'static,
+    ) {
+        self.faults.push(Box::new(rule));
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&mut self) {
+        self.faults.clear();
     }
 
     /// Adds a controller; it sees every watch event from now on.
@@ -192,8 +223,11 @@ impl Sim {
             now: at,
             rng: &mut slot.rng,
             profile: &self.profile,
+            controller: slot.controller.name(),
             recorder: &mut self.recorder,
             wakeups: BTreeMap::new(),
+            calls: self.calls.as_mut(),
+            faults: &mut self.faults,
         };
         let requeue = slot.controller.reconcile(&ev.key, &mut cx);
         let mut wakeups = std::mem::take(&mut cx.wakeups);

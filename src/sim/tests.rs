@@ -171,3 +171,31 @@ fn events_are_named_by_time_and_aggregated() {
         Some(format!("c.{nanos:x}").as_str())
     );
 }
+
+#[test]
+fn the_harness_records_calls_and_injects_faults() {
+    use crate::controllers::serviceaccount::ServiceAccountController;
+    use crate::sim::testing::Harness;
+    let mut h = Harness::new(0);
+    h.api
+        .create(obj(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}}),
+        ))
+        .unwrap();
+    h.fail_when(|call| {
+        (call.key.kind == Kind::ConfigMap)
+            .then(|| crate::apiserver::ApiError::internal("etcd is sad"))
+    });
+    let ns = ObjectKey::cluster(Kind::Namespace, "demo");
+    let _ = h.reconcile(&mut ServiceAccountController, &ns);
+    assert_eq!(
+        h.take_calls(),
+        [
+            "create ServiceAccount demo/default",
+            "create ConfigMap demo/kube-root-ca.crt -> InternalError"
+        ]
+    );
+    h.clear_faults();
+    let _ = h.reconcile(&mut ServiceAccountController, &ns);
+    assert_eq!(h.take_calls(), ["create ConfigMap demo/kube-root-ca.crt"]);
+}

@@ -87,7 +87,9 @@ pub fn apply_defaults(obj: &mut Object, opts: &DefaultOptions) {
         Object::ServiceAccount(_)
         | Object::ControllerRevision(_)
         | Object::PodDisruptionBudget(_)
-        | Object::Event(_) => {}
+        | Object::Event(_)
+        // coordination/v1 Lease has no defaulters either.
+        | Object::Lease(_) => {}
     }
 }
 

@@ -22,6 +22,7 @@ pub mod types {
         ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet,
     };
     pub use k8s_openapi::api::batch::v1::{CronJob, Job};
+    pub use k8s_openapi::api::coordination::v1::Lease;
     pub use k8s_openapi::api::core::v1::{
         ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod,
         Secret, Service, ServiceAccount,
@@ -230,6 +231,7 @@ kinds! {
     Pod => Pod, "", "v1", "pods", "pod", ["po"], true;
     PodDisruptionBudget => PodDisruptionBudget, "policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", ["pdb"], true;
     Event => Event, "", "v1", "events", "event", ["ev"], true;
+    Lease => Lease, "coordination.k8s.io", "v1", "leases", "lease", [], true;
 }
 
 impl Kind {

@@ -88,6 +88,7 @@ pub(crate) fn decode_object(
         Pod,
         PodDisruptionBudget,
         Event,
+        Lease,
     )
 }
 

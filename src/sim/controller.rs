@@ -19,6 +19,7 @@ use crate::apiserver::{
 };
 use crate::engine::{SimDuration, SimRng, SimTime};
 
+use super::env::Environment;
 use super::profile::TimingProfile;
 use super::recorder::{EventRecorder, EventSource};
 
@@ -132,12 +133,18 @@ pub struct Cx<'a> {
     pub(crate) wakeups: BTreeMap<ObjectKey, SimDuration>,
     pub(crate) calls: Option<&'a mut Vec<ApiCall>>,
     pub(crate) faults: &'a mut Vec<FaultRule>,
+    pub(crate) env: &'a Environment,
 }
 
 impl Cx<'_> {
     /// The API server's state (never lagging).
     pub fn read(&self) -> &ApiServer {
         self.api
+    }
+
+    /// The world outside the API (which nodes are up...).
+    pub fn env(&self) -> &Environment {
+        self.env
     }
 
     /// Records a Kubernetes Event about `involved` (`EventRecorder.Event`), aggregating

@@ -8,6 +8,7 @@
 //! reconcile; the clock moves only between steps.
 
 pub mod controller;
+pub mod env;
 pub mod profile;
 pub mod recorder;
 pub mod testing;
@@ -19,6 +20,7 @@ use crate::apiserver::{ApiServer, ApiServerOptions};
 use crate::engine::{Engine, RunEnd, SimDuration, SimRng, SimTime};
 
 pub use controller::{ApiCall, Controller, Cx, FaultRule, Requeue, Verb};
+pub use env::Environment;
 pub use profile::TimingProfile;
 pub use recorder::{EventRecorder, EventSource};
 
@@ -70,6 +72,7 @@ pub struct Sim {
     /// Every controller API call, when recording is on.
     calls: Option<Vec<ApiCall>>,
     faults: Vec<FaultRule>,
+    env: Environment,
 }
 
 impl Sim {
@@ -86,7 +89,34 @@ impl Sim {
             recorder: EventRecorder::default(),
             calls: None,
             faults: Vec::new(),
+            env: Environment::default(),
         }
+    }
+
+    /// The world outside the API.
+    pub fn env(&self) -> &Environment {
+        &self.env
+    }
+
+    /// Changes the world outside the API (a fault). Call [`Sim::poke`] for the controllers
+    /// that must notice.
+    pub fn env_mut(&mut self) -> &mut Environment {
+        &mut self.env
+    }
+
+    /// Queues a reconcile of `key` for the controller named `controller` now, as if something
+    /// it watches had changed. Returns false when no controller has that name.
+    pub fn poke(&mut self, controller: &str, key: ObjectKey) -> bool {
+        let Some(slot) = self
+            .slots
+            .iter()
+            .position(|s| s.controller.name() == controller)
+        else {
+            return false;
+        };
+        let now = self.engine.now();
+        self.enqueue(slot, key, now);
+        true
     }
 
     /// Starts recording every API call controllers make (off by default: long runs make
@@ -228,6 +258,7 @@ impl Sim {
             wakeups: BTreeMap::new(),
             calls: self.calls.as_mut(),
             faults: &mut self.faults,
+            env: &self.env,
         };
         let requeue = slot.controller.reconcile(&ev.key, &mut cx);
         let mut wakeups = std::mem::take(&mut cx.wakeups);

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::controller::{ApiCall, Controller, Cx, FaultRule, Requeue};
+use super::env::Environment;
 use super::profile::TimingProfile;
 use super::recorder::EventRecorder;
 use crate::api::ObjectKey;
@@ -24,6 +25,8 @@ pub struct Harness {
     faults: Vec<FaultRule>,
     /// Wake-ups requested by the last reconcile (other keys, and the key itself).
     pub wakeups: BTreeMap<ObjectKey, SimDuration>,
+    /// The world outside the API that reconciles see.
+    pub env: Environment,
 }
 
 impl Default for Harness {
@@ -45,6 +48,7 @@ impl Harness {
             calls: Vec::new(),
             faults: Vec::new(),
             wakeups: BTreeMap::new(),
+            env: Environment::default(),
         }
     }
 
@@ -78,6 +82,7 @@ impl Harness {
             wakeups: BTreeMap::new(),
             calls: Some(&mut self.calls),
             faults: &mut self.faults,
+            env: &self.env,
         };
         let requeue = controller.reconcile(key, &mut cx);
         self.wakeups = cx.wakeups;

@@ -57,6 +57,7 @@ pub fn validate_create(obj: &Object, opts: &ValidationOptions) -> Vec<FieldError
         Object::Job(j) => batch::validate_job(j, opts),
         Object::CronJob(c) => batch::validate_cron_job_create(c, opts),
         Object::PodDisruptionBudget(p) => policy::validate_pdb_create(p),
+        Object::Lease(l) => config::validate_lease(l),
         Object::StatefulSet(_)
         | Object::Deployment(_)
         | Object::ReplicaSet(_)
@@ -109,6 +110,7 @@ fn validate_update_strategy(
         (Object::PodDisruptionBudget(n), Object::PodDisruptionBudget(o)) => {
             policy::validate_pdb_update(n, o)
         }
+        (Object::Lease(n), Object::Lease(o)) => config::validate_lease_update(n, o),
         _ => vec![],
     }
 }

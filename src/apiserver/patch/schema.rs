@@ -249,6 +249,7 @@ pub(super) fn root(kind: Kind) -> &'static Schema {
         | Kind::Secret
         | Kind::Endpoints
         | Kind::EndpointSlice
-        | Kind::Event => &METADATA_ONLY,
+        | Kind::Event
+        | Kind::Lease => &METADATA_ONLY,
     }
 }

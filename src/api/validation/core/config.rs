@@ -766,3 +766,42 @@ pub(super) fn validate_event_update(new: &Event, old: &Event) -> Vec<FieldError>
 
 #[cfg(test)]
 mod tests;
+
+// ----- Lease -----
+
+/// `ValidateLease` (`pkg/apis/coordination/validation`): metadata, and the durations and
+/// counts that must be positive or non-negative.
+pub(super) fn validate_lease(lease: &k8s_openapi::api::coordination::v1::Lease) -> Vec<FieldError> {
+    let mut errs = meta::validate_object_meta(&lease.metadata, true, name_is_dns_subdomain, &md());
+    let spec = lease.spec.clone().unwrap_or_default();
+    let path = Path::new("spec");
+    if let Some(d) = spec.lease_duration_seconds
+        && d <= 0
+    {
+        errs.push(FieldError::invalid(
+            &path.child("leaseDurationSeconds"),
+            i64::from(d),
+            "must be greater than 0",
+        ));
+    }
+    if let Some(t) = spec.lease_transitions
+        && t < 0
+    {
+        errs.push(FieldError::invalid(
+            &path.child("leaseTransitions"),
+            i64::from(t),
+            "must be greater than or equal to 0",
+        ));
+    }
+    errs
+}
+
+/// `ValidateLeaseUpdate`.
+pub(super) fn validate_lease_update(
+    new: &k8s_openapi::api::coordination::v1::Lease,
+    old: &k8s_openapi::api::coordination::v1::Lease,
+) -> Vec<FieldError> {
+    let mut errs = meta::validate_object_meta_update(&new.metadata, &old.metadata, &md());
+    errs.extend(validate_lease(new));
+    errs
+}

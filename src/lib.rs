@@ -29,4 +29,5 @@ pub mod engine;
 pub mod kubectl;
 pub mod manifest;
 pub mod printers;
+pub mod scenario;
 pub mod sim;

@@ -4,3 +4,4 @@
 //! scenario runner build on this module.
 
 pub mod errors;
+pub mod flags;

@@ -26,6 +26,7 @@ pub mod cli;
 pub mod cluster;
 pub mod controllers;
 pub mod engine;
+pub mod invariants;
 pub mod kubectl;
 pub mod manifest;
 pub mod printers;

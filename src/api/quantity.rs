@@ -558,6 +558,17 @@ impl Quantity {
         })
     }
 
+    /// The `int64Amount` (value, scale) that `ParseQuantity`'s fast path stored, or `None` when
+    /// the value went through an `inf.Dec`.
+    pub fn int64_amount(&self) -> Option<(i64, i32)> {
+        self.int_amount
+    }
+
+    /// The input string upstream keeps as the serialization (`q.s`), if it keeps it.
+    pub fn cached_string(&self) -> Option<&str> {
+        self.cached.as_deref()
+    }
+
     /// The format the quantity was written in.
     pub fn format(&self) -> Format {
         self.format
@@ -698,6 +709,20 @@ impl std::str::FromStr for Quantity {
     }
 }
 
+/// `Quantity.UnmarshalJSON`'s verdict on a quantity's (trimmed) JSON text, as the manifest
+/// decoder gives it: [`Quantity::parse`]'s error, and also [`QuantityError::Numeric`] when the
+/// number in front of the suffix has no digit at all (`k`, `.`, `+Ki`), which
+/// `ParseQuantity`'s fast path would read as zero.
+pub fn decode_error(s: &str) -> Option<QuantityError> {
+    match Quantity::parse(s) {
+        Err(e) => Some(e),
+        Ok(_) => {
+            let parts = split_quantity(s).ok()?;
+            (!parts.value.bytes().any(|b| b.is_ascii_digit())).then_some(QuantityError::Numeric)
+        }
+    }
+}
+
 /// Parses the string inside a `k8s-openapi` quantity, as the API server's decoder does
 /// (surrounding spaces are trimmed).
 pub fn parse_k8s(
@@ -754,6 +779,37 @@ mod tests {
         assert_eq!(
             QuantityError::Numeric.to_string(),
             "unable to parse numeric part of quantity"
+        );
+    }
+
+    /// The decoder's message for `s`, if any.
+    fn quantity_error(s: &str) -> Option<String> {
+        decode_error(s).map(|e| e.to_string())
+    }
+
+    #[test]
+    fn quantity_errors_match_parse_quantity() {
+        for ok in [
+            "1", "0", "1Gi", "500m", "0.5", "1e3", "1E", "+1", "-1", ".5", "1.", " ",
+        ] {
+            let trimmed = ok.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            assert_eq!(quantity_error(trimmed), None, "{ok}");
+        }
+        let format = quantity_error("1GB").unwrap();
+        assert!(format.starts_with("quantities must match the regular expression"));
+        assert_eq!(quantity_error("abc"), Some(format.clone()));
+        assert_eq!(quantity_error("true"), Some(format.clone()));
+        assert_eq!(quantity_error(""), Some(format));
+        assert_eq!(
+            quantity_error("1ii").as_deref(),
+            Some("unable to parse quantity's suffix")
+        );
+        assert_eq!(
+            quantity_error(".").as_deref(),
+            Some("unable to parse numeric part of quantity")
         );
     }
 

@@ -6,6 +6,8 @@
 
 use serde_json::{Number, Value};
 
+use crate::api::validation::meta::json_quote;
+
 /// `strconv.Quote(s)`: double-quoted, with Go's escapes.
 pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -114,6 +116,19 @@ pub(crate) fn format_float_g(f: f64, bits32: bool) -> String {
     }
 }
 
+/// How Go names a JSON value in its errors (`json: cannot unmarshal string into ...`):
+/// `null`, `bool`, `number`, `string`, `array`, `object`.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 /// `json.Marshal` of a decoded document: keys sorted, no spaces, HTML-safe escapes.
 pub(crate) fn json_marshal(v: &Value) -> String {
     let mut out = String::new();
@@ -152,25 +167,9 @@ fn write_json(v: &Value, out: &mut String) {
     }
 }
 
+/// A JSON string as `encoding/json` writes it (HTML-safe escapes).
 fn write_json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    out.push_str(&json_quote(s));
 }
 
 #[cfg(test)]

@@ -374,7 +374,7 @@ fn visit_list(raw: &Raw<'_>, out: &mut Manifests) {
             out.entries.push(Err(decode_error(format!(
                 "json: cannot unmarshal {} into Go struct field decodeList.items of type \
                  []json.RawMessage",
-                go_json_kind(other)
+                gotext::json_kind(other)
             ))));
             return;
         }
@@ -391,7 +391,7 @@ fn visit_list(raw: &Raw<'_>, out: &mut Manifests) {
         if !item.is_object() && !item.is_null() {
             out.entries.push(Err(decode_error(format!(
                 "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                go_json_kind(item)
+                gotext::json_kind(item)
             ))));
             return;
         }
@@ -432,17 +432,6 @@ fn visit_list(raw: &Raw<'_>, out: &mut Manifests) {
         }
         out.entries
             .push(map_kind(value, raw.file, line, Some(i), duplicates));
-    }
-}
-
-fn go_json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use super::gotext;
 use super::gotypes;
-use crate::api::{Kind, Object, types};
+use crate::api::{Kind, Object, quantity, types};
 
 /// How the server treats unknown and duplicate fields (`fieldValidation=`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -230,19 +230,6 @@ impl de::Error for DeError {
     }
 }
 
-/// How Go names the JSON value in a type error: `string`, `number`, `bool`, `array`,
-/// `object`.
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 fn expecting(visitor: &dyn Expected) -> String {
     format!("{visitor}")
 }
@@ -272,7 +259,7 @@ impl<'a> De<'a> {
             let go_type = gotypes::named_field_type(self.loc.go_struct, &self.loc.field)
                 .map(str::to_string)
                 .unwrap_or_else(go_type);
-            shared.saved = Some(self.loc.type_error(json_kind(self.value), &go_type));
+            shared.saved = Some(self.loc.type_error(gotext::json_kind(self.value), &go_type));
         }
     }
 
@@ -358,7 +345,7 @@ impl<'a> De<'a> {
                     Err(self.fatal(self.loc.type_error(&what, "int32")))
                 }
             },
-            other => Err(self.fatal(self.loc.type_error(json_kind(other), "int32"))),
+            other => Err(self.fatal(self.loc.type_error(gotext::json_kind(other), "int32"))),
         }
     }
 
@@ -370,7 +357,7 @@ impl<'a> De<'a> {
             Value::Number(n) => gotext::json_number(n),
             other => gotext::json_marshal(other),
         };
-        if let Some(problem) = quantity_error(&text) {
+        if let Some(problem) = quantity::decode_error(&text) {
             return Err(self.fatal(problem.to_string()));
         }
         visitor.visit_newtype_struct(text.into_deserializer())
@@ -379,9 +366,11 @@ impl<'a> De<'a> {
     /// `metav1.Time.UnmarshalJSON` (and `MicroTime`): an RFC 3339 string.
     fn time<V: Visitor<'a>>(self, visitor: V, layout: &str) -> Result<V::Value, DeError> {
         let text = match self.value {
-            Value::Null => "0001-01-01T00:00:00Z".to_string(),
+            Value::Null => GO_ZERO_TIME.to_string(),
             Value::String(s) => s.clone(),
-            other => return Err(self.fatal(self.loc.type_error(json_kind(other), "string"))),
+            other => {
+                return Err(self.fatal(self.loc.type_error(gotext::json_kind(other), "string")));
+            }
         };
         if text.parse::<k8s_openapi::jiff::Timestamp>().is_err() {
             return Err(self.fatal(format!(
@@ -401,9 +390,7 @@ impl<'a> De<'a> {
             probe: &probe,
             done: false,
         });
-        let elem = probe
-            .into_inner()
-            .unwrap_or_else(|| "interface {}".to_string());
+        let elem = probed_type(probe);
         self.mismatch(|| format!("[]{elem}"));
         result
     }
@@ -414,9 +401,7 @@ impl<'a> De<'a> {
             probe: &probe,
             state: 0,
         });
-        let elem = probe
-            .into_inner()
-            .unwrap_or_else(|| "interface {}".to_string());
+        let elem = probed_type(probe);
         self.mismatch(|| format!("map[string]{elem}"));
         result
     }
@@ -799,9 +784,7 @@ impl<'de> de::Deserializer<'de> for Owned<'_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match name {
-            "Time" | "MicroTime" => {
-                visitor.visit_newtype_struct("0001-01-01T00:00:00Z".into_deserializer())
-            }
+            "Time" | "MicroTime" => visitor.visit_newtype_struct(GO_ZERO_TIME.into_deserializer()),
             _ => visitor.visit_newtype_struct(self),
         }
     }
@@ -878,6 +861,18 @@ impl<'de> MapAccess<'de> for ProbeMap<'_> {
     }
 }
 
+/// Go's name for a type the probe learned nothing about (`interface {}`).
+const GO_ANY: &str = "interface {}";
+
+/// The zero `metav1.Time` as it serializes.
+const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// The Go name a probe recorded for an element type, or [`GO_ANY`] when the visitor decoded
+/// no element.
+fn probed_type(probe: RefCell<Option<String>>) -> String {
+    probe.into_inner().unwrap_or_else(|| GO_ANY.to_string())
+}
+
 /// Decodes a zero value while recording the Go name of the requested type (the first
 /// request wins, so wrappers name themselves before their contents).
 struct Probe<'p> {
@@ -916,7 +911,7 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
             self.record(|| "intstr.IntOrString".to_string());
             return visitor.visit_i32(0);
         }
-        self.record(|| "interface {}".to_string());
+        self.record(|| GO_ANY.to_string());
         visitor.visit_unit()
     }
 
@@ -973,7 +968,7 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
             }
             "Time" | "MicroTime" => {
                 self.record(|| format!("v1.{name}"));
-                visitor.visit_newtype_struct("0001-01-01T00:00:00Z".into_deserializer())
+                visitor.visit_newtype_struct(GO_ZERO_TIME.into_deserializer())
             }
             _ => {
                 self.record(|| gotypes::struct_type(name));
@@ -989,9 +984,7 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
             done: false,
         });
         if record {
-            let elem = inner
-                .into_inner()
-                .unwrap_or_else(|| "interface {}".to_string());
+            let elem = probed_type(inner);
             self.record(|| format!("[]{elem}"));
         }
         result
@@ -1021,9 +1014,7 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
             state: 0,
         });
         if record {
-            let elem = inner
-                .into_inner()
-                .unwrap_or_else(|| "interface {}".to_string());
+            let elem = probed_type(inner);
             self.record(|| format!("map[string]{elem}"));
         }
         result
@@ -1053,90 +1044,6 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
     }
 
     serde::forward_to_deserialize_any! { i128 u128 }
-}
-
-/// `resource.ParseQuantity`'s error for `s`, if any (`k8s.io/apimachinery/pkg/api/resource`).
-pub(crate) fn quantity_error(s: &str) -> Option<&'static str> {
-    const FORMAT: &str = "quantities must match the regular expression \
-                          '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-    const NUMERIC: &str = "unable to parse numeric part of quantity";
-    const SUFFIX: &str = "unable to parse quantity's suffix";
-    let b = s.as_bytes();
-    if b.is_empty() {
-        return Some(FORMAT);
-    }
-    if s == "0" {
-        return None;
-    }
-    let mut pos = 0;
-    if matches!(b[0], b'-' | b'+') {
-        pos += 1;
-    }
-    while pos < b.len() && b[pos] == b'0' {
-        pos += 1;
-    }
-    if pos >= b.len() {
-        return None;
-    }
-    let num_start = pos;
-    while pos < b.len() && b[pos].is_ascii_digit() {
-        pos += 1;
-    }
-    let mut has_digits = pos > num_start || s[..num_start].contains('0');
-    if pos >= b.len() {
-        return None;
-    }
-    if b[pos] == b'.' {
-        pos += 1;
-        let denom_start = pos;
-        while pos < b.len() && b[pos].is_ascii_digit() {
-            pos += 1;
-        }
-        has_digits |= pos > denom_start;
-        if pos >= b.len() {
-            return (!has_digits).then_some(NUMERIC);
-        }
-    }
-    let suffix_start = pos;
-    while pos < b.len() && b"eEinumkKMGTP".contains(&b[pos]) {
-        pos += 1;
-    }
-    if pos < b.len() {
-        if matches!(b[pos], b'-' | b'+') {
-            pos += 1;
-        }
-        while pos < b.len() && b[pos].is_ascii_digit() {
-            pos += 1;
-        }
-        if pos < b.len() {
-            return Some(FORMAT);
-        }
-    }
-    let suffix = &s[suffix_start..];
-    let known = matches!(
-        suffix,
-        "Ki" | "Mi"
-            | "Gi"
-            | "Ti"
-            | "Pi"
-            | "Ei"
-            | "n"
-            | "u"
-            | "m"
-            | ""
-            | "k"
-            | "M"
-            | "G"
-            | "T"
-            | "P"
-            | "E"
-    ) || (suffix.len() > 1
-        && matches!(suffix.as_bytes()[0], b'e' | b'E')
-        && suffix[1..].parse::<i64>().is_ok());
-    if !known {
-        return Some(SUFFIX);
-    }
-    (!has_digits).then_some(NUMERIC)
 }
 
 /// The offset `encoding/base64.StdEncoding.DecodeString` reports for malformed input
@@ -1194,32 +1101,6 @@ pub(crate) fn base64_error(s: &str) -> Option<usize> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn quantity_errors_match_parse_quantity() {
-        for ok in [
-            "1", "0", "1Gi", "500m", "0.5", "1e3", "1E", "+1", "-1", ".5", "1.", " ",
-        ] {
-            let trimmed = ok.trim();
-            if trimmed.is_empty() {
-                continue;
-            }
-            assert_eq!(quantity_error(trimmed), None, "{ok}");
-        }
-        let format = quantity_error("1GB").unwrap();
-        assert!(format.starts_with("quantities must match the regular expression"));
-        assert_eq!(quantity_error("abc"), Some(format));
-        assert_eq!(quantity_error("true"), Some(format));
-        assert_eq!(quantity_error(""), Some(format));
-        assert_eq!(
-            quantity_error("1ii"),
-            Some("unable to parse quantity's suffix")
-        );
-        assert_eq!(
-            quantity_error("."),
-            Some("unable to parse numeric part of quantity")
-        );
-    }
 
     #[test]
     fn base64_errors_match_go_offsets() {

@@ -22,16 +22,17 @@ use k8s_openapi::api::apps::v1::{
     StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::core::v1::PodTemplateSpec;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde_json::Value;
 
 use super::ValidationOptions;
 use super::meta::{
     self, immutable, json_label_selector, json_quote, json_str, json_string_map, json_value,
     label_selectors_equal, name_is_dns_label, name_is_dns_subdomain, validate_nonnegative,
+    validate_nonnegative_counts, validate_nonnegative_if_set,
 };
 use super::pod::validate_pod_template_spec;
+use super::util::semantically_equal;
 use crate::api::field::{BadValue, FieldError, Path};
 use crate::api::names;
 use crate::api::selector::LabelSelector as Selector;
@@ -46,6 +47,25 @@ const GREATER_THAN_REPLICAS: &str = "cannot be greater than status.replicas";
 const PERCENT_ERR_MSG: &str =
     "a valid percent string must be a numeric string followed by an ending '%'";
 const PERCENT_FMT: &str = "[0-9]+%";
+
+// ----- metadata -----
+
+/// `ValidateObjectMeta` at `metadata` for a namespaced object named by a DNS subdomain
+/// (`apivalidation.NameIsDNSSubdomain`): Deployment, ReplicaSet, DaemonSet,
+/// ControllerRevision.
+fn validate_subdomain_object_meta(metadata: &ObjectMeta) -> Vec<FieldError> {
+    meta::validate_object_meta(
+        metadata,
+        true,
+        name_is_dns_subdomain,
+        &Path::new("metadata"),
+    )
+}
+
+/// `ValidateObjectMetaUpdate` at `metadata`.
+fn validate_object_meta_update(new: &ObjectMeta, old: &ObjectMeta) -> Vec<FieldError> {
+    meta::validate_object_meta_update(new, old, &Path::new("metadata"))
+}
 
 // ----- selectors and templates -----
 
@@ -176,6 +196,36 @@ fn validate_workload_pod_spec(
     errs
 }
 
+/// The selector and template half of `ValidateDeploymentSpec` and `ValidateReplicaSetSpec`
+/// under the spec's `path`: the selector required, valid and non-empty (upstream's text says
+/// "deployment" for both kinds), then "invalid label selector" when it does not convert, else
+/// `ValidatePodTemplateSpecForReplicaSet`.
+fn validate_selector_and_template_for_replica_set(
+    selector: &LabelSelector,
+    template: &PodTemplateSpec,
+    path: &Path,
+    opts: &ValidationOptions,
+) -> Vec<FieldError> {
+    let selector_path = path.child("selector");
+    let mut errs = validate_required_selector(selector, &selector_path, "deployment");
+    let check = selector_check(selector);
+    if let SelectorCheck::Invalid = check {
+        errs.push(FieldError::invalid(
+            &selector_path,
+            selector_value(selector),
+            "invalid label selector",
+        ));
+    } else {
+        errs.extend(validate_pod_template_for_replica_set(
+            template,
+            &check,
+            &path.child("template"),
+            opts,
+        ));
+    }
+    errs
+}
+
 /// `ValidatePodTemplateSpecForReplicaSet` (Deployments use it too, hence the "ReplicaSet" in
 /// the activeDeadlineSeconds text).
 fn validate_pod_template_for_replica_set(
@@ -190,33 +240,34 @@ fn validate_pod_template_for_replica_set(
     errs
 }
 
-/// Semantic equality (`apiequality.Semantic.DeepEqual`) of two serializable values, where an
-/// unset field, a nil slice or map and an empty one are all equal.
-fn semantically_equal<T: serde::Serialize>(a: &T, b: &T) -> bool {
-    fn normalize(v: Value) -> Option<Value> {
-        match v {
-            Value::Null => None,
-            Value::Array(items) if items.is_empty() => None,
-            Value::Array(items) => Some(Value::Array(
-                items
-                    .into_iter()
-                    .map(|i| normalize(i).unwrap_or(Value::Null))
-                    .collect(),
-            )),
-            Value::Object(map) => {
-                let kept: serde_json::Map<String, Value> = map
-                    .into_iter()
-                    .filter_map(|(k, v)| normalize(v).map(|v| (k, v)))
-                    .collect();
-                (!kept.is_empty()).then_some(Value::Object(kept))
-            }
-            other => Some(other),
+/// The ordering checks that close `ValidateStatefulSetStatus`, `ValidateDeploymentStatus` and
+/// `ValidateReplicaSetStatus`: each of `counts` at most `status.replicas`, then
+/// `availableReplicas` at most `readyReplicas`; `ready_name` is how that message names it
+/// (StatefulSets say `status.readyReplicas`, the others `readyReplicas`).
+fn validate_counts_within_replicas(
+    replicas: i32,
+    counts: &[(i32, &str)],
+    (available, ready, ready_name): (i32, i32, &str),
+    path: &Path,
+) -> Vec<FieldError> {
+    let mut errs = vec![];
+    for &(value, name) in counts {
+        if value > replicas {
+            errs.push(FieldError::invalid(
+                &path.child(name),
+                value,
+                GREATER_THAN_REPLICAS,
+            ));
         }
     }
-    match (serde_json::to_value(a), serde_json::to_value(b)) {
-        (Ok(a), Ok(b)) => normalize(a) == normalize(b),
-        _ => false,
+    if available > ready {
+        errs.push(FieldError::invalid(
+            &path.child("availableReplicas"),
+            available,
+            format!("cannot be greater than {ready_name}"),
+        ));
     }
+    errs
 }
 
 /// True when a `*int32` went down or was cleared (`IsDecremented`).
@@ -254,7 +305,7 @@ fn validate_selector_immutable(new: &LabelSelector, old: &LabelSelector) -> Vec<
 // ----- int-or-percent -----
 
 /// An `intstr.IntOrString` as JSON.
-fn json_int_or_string(v: &IntOrString) -> String {
+pub(super) fn json_int_or_string(v: &IntOrString) -> String {
     match v {
         IntOrString::Int(i) => i.to_string(),
         IntOrString::String(s) => json_quote(s),
@@ -262,7 +313,7 @@ fn json_int_or_string(v: &IntOrString) -> String {
 }
 
 /// A `*intstr.IntOrString` as JSON, `null` when unset.
-fn json_opt_int_or_string(v: Option<&IntOrString>) -> String {
+pub(super) fn json_opt_int_or_string(v: Option<&IntOrString>) -> String {
     v.map_or_else(|| "null".to_string(), json_int_or_string)
 }
 
@@ -312,7 +363,7 @@ fn int_or_percent_value(v: &IntOrString) -> i64 {
 }
 
 /// `ValidatePositiveIntOrPercent`: a non-negative integer or a percent string.
-fn validate_positive_int_or_percent(v: &IntOrString, path: &Path) -> Vec<FieldError> {
+pub(super) fn validate_positive_int_or_percent(v: &IntOrString, path: &Path) -> Vec<FieldError> {
     match v {
         IntOrString::Int(i) => validate_nonnegative(i64::from(*i), path),
         IntOrString::String(s) => is_valid_percent(s)
@@ -323,7 +374,7 @@ fn validate_positive_int_or_percent(v: &IntOrString, path: &Path) -> Vec<FieldEr
 }
 
 /// `IsNotMoreThan100Percent`.
-fn is_not_more_than_100_percent(v: &IntOrString, path: &Path) -> Vec<FieldError> {
+pub(super) fn is_not_more_than_100_percent(v: &IntOrString, path: &Path) -> Vec<FieldError> {
     match percent_value(v) {
         Some(p) if p > 100 => vec![FieldError::invalid(
             path,
@@ -488,12 +539,10 @@ fn validate_stateful_set_spec(
             &path.child("ordinals").child("start"),
         ));
     }
-    if let Some(limit) = spec.revision_history_limit {
-        errs.extend(validate_nonnegative(
-            i64::from(limit),
-            &path.child("revisionHistoryLimit"),
-        ));
-    }
+    errs.extend(validate_nonnegative_if_set(
+        spec.revision_history_limit.map(i64::from),
+        &path.child("revisionHistoryLimit"),
+    ));
 
     // V10
     let service_name = spec.service_name.as_deref().unwrap_or("");
@@ -614,8 +663,7 @@ pub fn validate_stateful_set_update(
     old: &StatefulSet,
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
-    let mut errs =
-        meta::validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    let mut errs = validate_object_meta_update(&new.metadata, &old.metadata);
     let new_spec = new.spec.clone().unwrap_or_default();
     let old_spec = old.spec.clone().unwrap_or_default();
     let template_path = Path::new("spec").child("template");
@@ -670,46 +718,35 @@ fn validate_stateful_set_status(status: &StatefulSetStatus, path: &Path) -> Vec<
     let current = status.current_replicas.unwrap_or(0);
     let updated = status.updated_replicas.unwrap_or(0);
     let available = status.available_replicas.unwrap_or(0);
-    let mut errs = vec![];
-    for (value, name) in [
-        (replicas, "replicas"),
-        (ready, "readyReplicas"),
-        (current, "currentReplicas"),
-        (updated, "updatedReplicas"),
-        (available, "availableReplicas"),
-    ] {
-        errs.extend(validate_nonnegative(i64::from(value), &path.child(name)));
-    }
-    if let Some(g) = status.observed_generation {
-        errs.extend(validate_nonnegative(g, &path.child("observedGeneration")));
-    }
-    if let Some(c) = status.collision_count {
-        errs.extend(validate_nonnegative(
-            i64::from(c),
-            &path.child("collisionCount"),
-        ));
-    }
-    for (value, name) in [
-        (ready, "readyReplicas"),
-        (current, "currentReplicas"),
-        (updated, "updatedReplicas"),
-        (available, "availableReplicas"),
-    ] {
-        if value > replicas {
-            errs.push(FieldError::invalid(
-                &path.child(name),
-                value,
-                GREATER_THAN_REPLICAS,
-            ));
-        }
-    }
-    if available > ready {
-        errs.push(FieldError::invalid(
-            &path.child("availableReplicas"),
-            available,
-            "cannot be greater than status.readyReplicas",
-        ));
-    }
+    let mut errs = validate_nonnegative_counts(
+        &[
+            (replicas, "replicas"),
+            (ready, "readyReplicas"),
+            (current, "currentReplicas"),
+            (updated, "updatedReplicas"),
+            (available, "availableReplicas"),
+        ],
+        path,
+    );
+    errs.extend(validate_nonnegative_if_set(
+        status.observed_generation,
+        &path.child("observedGeneration"),
+    ));
+    errs.extend(validate_nonnegative_if_set(
+        status.collision_count.map(i64::from),
+        &path.child("collisionCount"),
+    ));
+    errs.extend(validate_counts_within_replicas(
+        replicas,
+        &[
+            (ready, "readyReplicas"),
+            (current, "currentReplicas"),
+            (updated, "updatedReplicas"),
+            (available, "availableReplicas"),
+        ],
+        (available, ready, "status.readyReplicas"),
+        path,
+    ));
     errs
 }
 
@@ -723,11 +760,7 @@ pub fn validate_stateful_set_status_update(
     let _ = opts;
     let new_status = new.status.clone().unwrap_or_default();
     let mut errs = validate_stateful_set_status(&new_status, &Path::new("status"));
-    errs.extend(meta::validate_object_meta_update(
-        &new.metadata,
-        &old.metadata,
-        &Path::new("metadata"),
-    ));
+    errs.extend(validate_object_meta_update(&new.metadata, &old.metadata));
     errs.extend(validate_collision_count_update(
         new_status.collision_count,
         old.status.as_ref().and_then(|s| s.collision_count),
@@ -739,19 +772,34 @@ pub fn validate_stateful_set_status_update(
 
 /// The internal `DeploymentStrategy` as JSON (unset int-or-percents are 0).
 fn json_deployment_strategy(s: &DeploymentStrategy) -> String {
-    let ru = s.rolling_update.as_ref().map_or_else(
+    json_rolling_strategy(
+        s.type_.as_deref(),
+        s.rolling_update
+            .as_ref()
+            .map(|ru| (ru.max_unavailable.as_ref(), ru.max_surge.as_ref())),
+    )
+}
+
+/// An internal strategy with a `*RollingUpdate...` of maxUnavailable and maxSurge as JSON
+/// (`{"Type":"RollingUpdate","RollingUpdate":{"MaxUnavailable":1,"MaxSurge":0}}`; unset
+/// int-or-percents are 0): Deployment and DaemonSet strategies print alike.
+fn json_rolling_strategy(
+    type_: Option<&str>,
+    rolling_update: Option<(Option<&IntOrString>, Option<&IntOrString>)>,
+) -> String {
+    let ru = rolling_update.map_or_else(
         || "null".to_string(),
-        |ru| {
+        |(max_unavailable, max_surge)| {
             format!(
                 "{{\"MaxUnavailable\":{},\"MaxSurge\":{}}}",
-                json_int_or_string(&ru.max_unavailable.clone().unwrap_or_default()),
-                json_int_or_string(&ru.max_surge.clone().unwrap_or_default())
+                json_int_or_string(&max_unavailable.cloned().unwrap_or_default()),
+                json_int_or_string(&max_surge.cloned().unwrap_or_default())
             )
         },
     );
     format!(
         "{{\"Type\":{},\"RollingUpdate\":{}}}",
-        json_quote(s.type_.as_deref().unwrap_or("")),
+        json_quote(type_.unwrap_or("")),
         ru
     )
 }
@@ -817,27 +865,12 @@ fn validate_deployment_spec(
         i64::from(spec.replicas.unwrap_or(0)),
         &path.child("replicas"),
     );
-    let selector_path = path.child("selector");
-    errs.extend(validate_required_selector(
+    errs.extend(validate_selector_and_template_for_replica_set(
         &spec.selector,
-        &selector_path,
-        "deployment",
+        &spec.template,
+        path,
+        opts,
     ));
-    let check = selector_check(&spec.selector);
-    if let SelectorCheck::Invalid = check {
-        errs.push(FieldError::invalid(
-            &selector_path,
-            selector_value(&spec.selector),
-            "invalid label selector",
-        ));
-    } else {
-        errs.extend(validate_pod_template_for_replica_set(
-            &spec.template,
-            &check,
-            &path.child("template"),
-            opts,
-        ));
-    }
     errs.extend(validate_deployment_strategy(
         &spec.strategy.clone().unwrap_or_default(),
         &path.child("strategy"),
@@ -847,12 +880,10 @@ fn validate_deployment_spec(
         i64::from(min_ready),
         &path.child("minReadySeconds"),
     ));
-    if let Some(limit) = spec.revision_history_limit {
-        errs.extend(validate_nonnegative(
-            i64::from(limit),
-            &path.child("revisionHistoryLimit"),
-        ));
-    }
+    errs.extend(validate_nonnegative_if_set(
+        spec.revision_history_limit.map(i64::from),
+        &path.child("revisionHistoryLimit"),
+    ));
     if let Some(deadline) = spec.progress_deadline_seconds {
         let p = path.child("progressDeadlineSeconds");
         errs.extend(validate_nonnegative(i64::from(deadline), &p));
@@ -869,12 +900,7 @@ fn validate_deployment_spec(
 
 /// `ValidateDeployment`: metadata (a DNS subdomain name) and spec.
 pub fn validate_deployment(d: &Deployment, opts: &ValidationOptions) -> Vec<FieldError> {
-    let mut errs = meta::validate_object_meta(
-        &d.metadata,
-        true,
-        name_is_dns_subdomain,
-        &Path::new("metadata"),
-    );
+    let mut errs = validate_subdomain_object_meta(&d.metadata);
     errs.extend(validate_deployment_spec(
         &d.spec.clone().unwrap_or_default(),
         &Path::new("spec"),
@@ -889,8 +915,7 @@ pub fn validate_deployment_update(
     old: &Deployment,
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
-    let mut errs =
-        meta::validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    let mut errs = validate_object_meta_update(&new.metadata, &old.metadata);
     let new_spec = new.spec.clone().unwrap_or_default();
     errs.extend(validate_deployment_spec(
         &new_spec,
@@ -914,50 +939,37 @@ fn validate_deployment_status(status: &DeploymentStatus, path: &Path) -> Vec<Fie
         status.observed_generation.unwrap_or(0),
         &path.child("observedGeneration"),
     );
-    for (value, name) in [
-        (replicas, "replicas"),
-        (updated, "updatedReplicas"),
-        (ready, "readyReplicas"),
-        (available, "availableReplicas"),
-        (
-            status.unavailable_replicas.unwrap_or(0),
-            "unavailableReplicas",
-        ),
-    ] {
-        errs.extend(validate_nonnegative(i64::from(value), &path.child(name)));
-    }
-    if let Some(t) = status.terminating_replicas {
-        errs.extend(validate_nonnegative(
-            i64::from(t),
-            &path.child("terminatingReplicas"),
-        ));
-    }
-    if let Some(c) = status.collision_count {
-        errs.extend(validate_nonnegative(
-            i64::from(c),
-            &path.child("collisionCount"),
-        ));
-    }
-    for (value, name) in [
-        (updated, "updatedReplicas"),
-        (ready, "readyReplicas"),
-        (available, "availableReplicas"),
-    ] {
-        if value > replicas {
-            errs.push(FieldError::invalid(
-                &path.child(name),
-                value,
-                GREATER_THAN_REPLICAS,
-            ));
-        }
-    }
-    if available > ready {
-        errs.push(FieldError::invalid(
-            &path.child("availableReplicas"),
-            available,
-            "cannot be greater than readyReplicas",
-        ));
-    }
+    errs.extend(validate_nonnegative_counts(
+        &[
+            (replicas, "replicas"),
+            (updated, "updatedReplicas"),
+            (ready, "readyReplicas"),
+            (available, "availableReplicas"),
+            (
+                status.unavailable_replicas.unwrap_or(0),
+                "unavailableReplicas",
+            ),
+        ],
+        path,
+    ));
+    errs.extend(validate_nonnegative_if_set(
+        status.terminating_replicas.map(i64::from),
+        &path.child("terminatingReplicas"),
+    ));
+    errs.extend(validate_nonnegative_if_set(
+        status.collision_count.map(i64::from),
+        &path.child("collisionCount"),
+    ));
+    errs.extend(validate_counts_within_replicas(
+        replicas,
+        &[
+            (updated, "updatedReplicas"),
+            (ready, "readyReplicas"),
+            (available, "availableReplicas"),
+        ],
+        (available, ready, "readyReplicas"),
+        path,
+    ));
     errs
 }
 
@@ -968,8 +980,7 @@ pub fn validate_deployment_status_update(
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
     let _ = opts;
-    let mut errs =
-        meta::validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    let mut errs = validate_object_meta_update(&new.metadata, &old.metadata);
     let status = new.status.clone().unwrap_or_default();
     errs.extend(validate_deployment_status(&status, &Path::new("status")));
     errs.extend(validate_collision_count_update(
@@ -995,38 +1006,18 @@ fn validate_replica_set_spec(
         i64::from(spec.min_ready_seconds.unwrap_or(0)),
         &path.child("minReadySeconds"),
     ));
-    let selector_path = path.child("selector");
-    errs.extend(validate_required_selector(
+    errs.extend(validate_selector_and_template_for_replica_set(
         &spec.selector,
-        &selector_path,
-        "deployment",
+        &spec.template.clone().unwrap_or_default(),
+        path,
+        opts,
     ));
-    let check = selector_check(&spec.selector);
-    if let SelectorCheck::Invalid = check {
-        errs.push(FieldError::invalid(
-            &selector_path,
-            selector_value(&spec.selector),
-            "invalid label selector",
-        ));
-    } else {
-        errs.extend(validate_pod_template_for_replica_set(
-            &spec.template.clone().unwrap_or_default(),
-            &check,
-            &path.child("template"),
-            opts,
-        ));
-    }
     errs
 }
 
 /// `ValidateReplicaSet`: metadata (a DNS subdomain name) and spec.
 pub fn validate_replica_set(r: &ReplicaSet, opts: &ValidationOptions) -> Vec<FieldError> {
-    let mut errs = meta::validate_object_meta(
-        &r.metadata,
-        true,
-        name_is_dns_subdomain,
-        &Path::new("metadata"),
-    );
+    let mut errs = validate_subdomain_object_meta(&r.metadata);
     errs.extend(validate_replica_set_spec(
         &r.spec.clone().unwrap_or_default(),
         &Path::new("spec"),
@@ -1044,11 +1035,7 @@ pub fn validate_replica_set_update(
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
     let mut errs = validate_replica_set(new, opts);
-    errs.extend(meta::validate_object_meta_update(
-        &new.metadata,
-        &old.metadata,
-        &Path::new("metadata"),
-    ));
+    errs.extend(validate_object_meta_update(&new.metadata, &old.metadata));
     let new_spec = new.spec.clone().unwrap_or_default();
     errs.extend(validate_replica_set_spec(
         &new_spec,
@@ -1068,45 +1055,33 @@ fn validate_replica_set_status(status: &ReplicaSetStatus, path: &Path) -> Vec<Fi
     let fully_labeled = status.fully_labeled_replicas.unwrap_or(0);
     let ready = status.ready_replicas.unwrap_or(0);
     let available = status.available_replicas.unwrap_or(0);
-    let mut errs = vec![];
-    for (value, name) in [
-        (replicas, "replicas"),
-        (fully_labeled, "fullyLabeledReplicas"),
-        (ready, "readyReplicas"),
-        (available, "availableReplicas"),
-    ] {
-        errs.extend(validate_nonnegative(i64::from(value), &path.child(name)));
-    }
-    if let Some(t) = status.terminating_replicas {
-        errs.extend(validate_nonnegative(
-            i64::from(t),
-            &path.child("terminatingReplicas"),
-        ));
-    }
+    let mut errs = validate_nonnegative_counts(
+        &[
+            (replicas, "replicas"),
+            (fully_labeled, "fullyLabeledReplicas"),
+            (ready, "readyReplicas"),
+            (available, "availableReplicas"),
+        ],
+        path,
+    );
+    errs.extend(validate_nonnegative_if_set(
+        status.terminating_replicas.map(i64::from),
+        &path.child("terminatingReplicas"),
+    ));
     errs.extend(validate_nonnegative(
         status.observed_generation.unwrap_or(0),
         &path.child("observedGeneration"),
     ));
-    for (value, name) in [
-        (fully_labeled, "fullyLabeledReplicas"),
-        (ready, "readyReplicas"),
-        (available, "availableReplicas"),
-    ] {
-        if value > replicas {
-            errs.push(FieldError::invalid(
-                &path.child(name),
-                value,
-                GREATER_THAN_REPLICAS,
-            ));
-        }
-    }
-    if available > ready {
-        errs.push(FieldError::invalid(
-            &path.child("availableReplicas"),
-            available,
-            "cannot be greater than readyReplicas",
-        ));
-    }
+    errs.extend(validate_counts_within_replicas(
+        replicas,
+        &[
+            (fully_labeled, "fullyLabeledReplicas"),
+            (ready, "readyReplicas"),
+            (available, "availableReplicas"),
+        ],
+        (available, ready, "readyReplicas"),
+        path,
+    ));
     errs
 }
 
@@ -1117,8 +1092,7 @@ pub fn validate_replica_set_status_update(
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
     let _ = opts;
-    let mut errs =
-        meta::validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    let mut errs = validate_object_meta_update(&new.metadata, &old.metadata);
     errs.extend(validate_replica_set_status(
         &new.status.clone().unwrap_or_default(),
         &Path::new("status"),
@@ -1130,20 +1104,11 @@ pub fn validate_replica_set_status_update(
 
 /// The internal `DaemonSetUpdateStrategy` as JSON (unset int-or-percents are 0).
 fn json_daemon_set_strategy(s: &DaemonSetUpdateStrategy) -> String {
-    let ru = s.rolling_update.as_ref().map_or_else(
-        || "null".to_string(),
-        |ru| {
-            format!(
-                "{{\"MaxUnavailable\":{},\"MaxSurge\":{}}}",
-                json_int_or_string(&ru.max_unavailable.clone().unwrap_or_default()),
-                json_int_or_string(&ru.max_surge.clone().unwrap_or_default())
-            )
-        },
-    );
-    format!(
-        "{{\"Type\":{},\"RollingUpdate\":{}}}",
-        json_quote(s.type_.as_deref().unwrap_or("")),
-        ru
+    json_rolling_strategy(
+        s.type_.as_deref(),
+        s.rolling_update
+            .as_ref()
+            .map(|ru| (ru.max_unavailable.as_ref(), ru.max_surge.as_ref())),
     )
 }
 
@@ -1238,23 +1203,16 @@ fn validate_daemon_set_spec(
         &spec.update_strategy.clone().unwrap_or_default(),
         &path.child("updateStrategy"),
     ));
-    if let Some(limit) = spec.revision_history_limit {
-        errs.extend(validate_nonnegative(
-            i64::from(limit),
-            &path.child("revisionHistoryLimit"),
-        ));
-    }
+    errs.extend(validate_nonnegative_if_set(
+        spec.revision_history_limit.map(i64::from),
+        &path.child("revisionHistoryLimit"),
+    ));
     errs
 }
 
 /// `ValidateDaemonSet`: metadata (a DNS subdomain name) and spec.
 pub fn validate_daemon_set(d: &DaemonSet, opts: &ValidationOptions) -> Vec<FieldError> {
-    let mut errs = meta::validate_object_meta(
-        &d.metadata,
-        true,
-        name_is_dns_subdomain,
-        &Path::new("metadata"),
-    );
+    let mut errs = validate_subdomain_object_meta(&d.metadata);
     errs.extend(validate_daemon_set_spec(
         &d.spec.clone().unwrap_or_default(),
         &Path::new("spec"),
@@ -1271,11 +1229,7 @@ pub fn validate_daemon_set_update(
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
     let mut errs = validate_daemon_set(new, opts);
-    errs.extend(meta::validate_object_meta_update(
-        &new.metadata,
-        &old.metadata,
-        &Path::new("metadata"),
-    ));
+    errs.extend(validate_object_meta_update(&new.metadata, &old.metadata));
     let new_spec = new.spec.clone().unwrap_or_default();
     errs.extend(validate_daemon_set_spec(
         &new_spec,
@@ -1291,35 +1245,34 @@ pub fn validate_daemon_set_update(
 
 /// `validateDaemonSetStatus`.
 fn validate_daemon_set_status(status: &DaemonSetStatus, path: &Path) -> Vec<FieldError> {
-    let mut errs = vec![];
-    for (value, name) in [
-        (status.current_number_scheduled, "currentNumberScheduled"),
-        (status.number_misscheduled, "numberMisscheduled"),
-        (status.desired_number_scheduled, "desiredNumberScheduled"),
-        (status.number_ready, "numberReady"),
-    ] {
-        errs.extend(validate_nonnegative(i64::from(value), &path.child(name)));
-    }
+    let mut errs = validate_nonnegative_counts(
+        &[
+            (status.current_number_scheduled, "currentNumberScheduled"),
+            (status.number_misscheduled, "numberMisscheduled"),
+            (status.desired_number_scheduled, "desiredNumberScheduled"),
+            (status.number_ready, "numberReady"),
+        ],
+        path,
+    );
     errs.extend(validate_nonnegative(
         status.observed_generation.unwrap_or(0),
         &path.child("observedGeneration"),
     ));
-    for (value, name) in [
-        (status.updated_number_scheduled, "updatedNumberScheduled"),
-        (status.number_available, "numberAvailable"),
-        (status.number_unavailable, "numberUnavailable"),
-    ] {
-        errs.extend(validate_nonnegative(
-            i64::from(value.unwrap_or(0)),
-            &path.child(name),
-        ));
-    }
-    if let Some(c) = status.collision_count {
-        errs.extend(validate_nonnegative(
-            i64::from(c),
-            &path.child("collisionCount"),
-        ));
-    }
+    errs.extend(validate_nonnegative_counts(
+        &[
+            (
+                status.updated_number_scheduled.unwrap_or(0),
+                "updatedNumberScheduled",
+            ),
+            (status.number_available.unwrap_or(0), "numberAvailable"),
+            (status.number_unavailable.unwrap_or(0), "numberUnavailable"),
+        ],
+        path,
+    ));
+    errs.extend(validate_nonnegative_if_set(
+        status.collision_count.map(i64::from),
+        &path.child("collisionCount"),
+    ));
     errs
 }
 
@@ -1330,8 +1283,7 @@ pub fn validate_daemon_set_status_update(
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
     let _ = opts;
-    let mut errs =
-        meta::validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    let mut errs = validate_object_meta_update(&new.metadata, &old.metadata);
     let status = new.status.clone().unwrap_or_default();
     errs.extend(validate_daemon_set_status(&status, &Path::new("status")));
     errs.extend(validate_collision_count_update(
@@ -1349,12 +1301,7 @@ pub fn validate_controller_revision(
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
     let _ = opts;
-    let mut errs = meta::validate_object_meta(
-        &c.metadata,
-        true,
-        name_is_dns_subdomain,
-        &Path::new("metadata"),
-    );
+    let mut errs = validate_subdomain_object_meta(&c.metadata);
     if c.data.is_none() {
         errs.push(FieldError::required(
             &Path::new("data"),
@@ -1372,8 +1319,7 @@ pub fn validate_controller_revision_update(
     old: &ControllerRevision,
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
-    let mut errs =
-        meta::validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    let mut errs = validate_object_meta_update(&new.metadata, &old.metadata);
     errs.extend(validate_controller_revision(new, opts));
     let new_data = new.data.as_ref().map(|d| &d.0);
     let old_data = old.data.as_ref().map(|d| &d.0);
@@ -1391,6 +1337,7 @@ mod tests {
     use crate::api::Kind;
     use crate::api::field::aggregate_message;
     use crate::apiserver::error::ApiError;
+    use serde_json::Value;
     use serde_json::json;
 
     fn opts() -> ValidationOptions {

@@ -32,9 +32,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::ValidationOptions;
 use super::meta::{self, NameValidator};
+use super::util::validate_qualified_name;
 use crate::api::Object;
 use crate::api::field::{FieldError, Path};
-use crate::api::names;
 
 pub use service::prepare_service_update;
 pub use storage::validate_persistent_volume_claim_spec;
@@ -169,43 +169,6 @@ fn md() -> Path {
     Path::new("metadata")
 }
 
-/// A Go string field: `None` is "".
-fn s(v: &Option<String>) -> &str {
-    v.as_deref().unwrap_or("")
-}
-
-/// `ValidateNameFunc` messages as `Invalid` errors on `path`.
-fn name_errors(name_fn: NameValidator, value: &str, path: &Path) -> Vec<FieldError> {
-    name_fn(value, false)
-        .into_iter()
-        .map(|msg| FieldError::invalid(path, value, msg))
-        .collect()
-}
-
-/// `ValidateDNS1123Label`.
-fn validate_dns1123_label(value: &str, path: &Path) -> Vec<FieldError> {
-    names::is_dns1123_label(value)
-        .into_iter()
-        .map(|msg| FieldError::invalid(path, value, msg))
-        .collect()
-}
-
-/// `ValidateDNS1123Subdomain`.
-fn validate_dns1123_subdomain(value: &str, path: &Path) -> Vec<FieldError> {
-    names::is_dns1123_subdomain(value)
-        .into_iter()
-        .map(|msg| FieldError::invalid(path, value, msg))
-        .collect()
-}
-
-/// `ValidateQualifiedName`.
-fn validate_qualified_name(value: &str, path: &Path) -> Vec<FieldError> {
-    names::is_qualified_name(value)
-        .into_iter()
-        .map(|msg| FieldError::invalid(path, value, msg))
-        .collect()
-}
-
 /// `IsValidPathSegmentName` / `IsValidPathSegmentPrefix` (`path.ValidatePathSegmentName`): the
 /// name rule the generic registry applies to kinds whose strategy checks no name.
 fn name_is_path_segment(name: &str, prefix: bool) -> Vec<String> {
@@ -250,67 +213,16 @@ fn validate_generic_object_meta_update(
 
 /// True for the core-only `validateKubeFinalizerName` error.
 fn is_kube_finalizer_error(e: &FieldError) -> bool {
-    e.detail == KUBE_FINALIZER_MSG && e.field.starts_with("metadata.finalizers[")
+    e.detail == meta::KUBE_FINALIZER_MSG && e.field.starts_with("metadata.finalizers[")
 }
-
-/// `validateKubeFinalizerName`'s text.
-const KUBE_FINALIZER_MSG: &str =
-    "name is neither a standard finalizer name nor is it fully qualified";
-
-/// Finalizer names that need no domain prefix (`helper.IsStandardFinalizerName`).
-const STANDARD_FINALIZERS: [&str; 3] = ["kubernetes", "orphan", "foregroundDeletion"];
 
 /// `validateFinalizerName` (`pkg/apis/core/validation`): a qualified name, and a short name must
 /// be a standard one. Both errors name `path` as given (upstream does not index it).
 fn validate_finalizer_name(value: &str, path: &Path) -> Vec<FieldError> {
     let mut errs = validate_qualified_name(value, path);
-    if !value.contains('/') && !STANDARD_FINALIZERS.contains(&value) {
-        errs.push(FieldError::invalid(path, value, KUBE_FINALIZER_MSG));
-    }
+    errs.extend(meta::validate_kube_finalizer_name(value, path));
     errs
 }
-
-// ----- ports -----
-
-/// `IsValidPortNum`.
-fn is_valid_port_num(port: i64) -> Vec<String> {
-    if (1..=65535).contains(&port) {
-        vec![]
-    } else {
-        vec![names::inclusive_range_error(1, 65535)]
-    }
-}
-
-/// `IsValidPortName` (IANA_SVC_NAME).
-fn is_valid_port_name(port: &str) -> Vec<String> {
-    let mut errs = vec![];
-    if port.len() > 15 {
-        errs.push(names::max_len_error(15));
-    }
-    let b = port.as_bytes();
-    if b.is_empty()
-        || !b
-            .iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-    {
-        errs.push(
-            "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string(),
-        );
-    }
-    if !b.iter().any(u8::is_ascii_lowercase) {
-        errs.push("must contain at least one letter (a-z)".to_string());
-    }
-    if port.contains("--") {
-        errs.push("must not contain consecutive hyphens".to_string());
-    }
-    if !b.is_empty() && (b[0] == b'-' || b[b.len() - 1] == b'-') {
-        errs.push("must not begin or end with a hyphen".to_string());
-    }
-    errs
-}
-
-/// `supportedPortProtocols`, sorted.
-const PORT_PROTOCOLS: [&str; 3] = ["SCTP", "TCP", "UDP"];
 
 // ----- IP addresses -----
 
@@ -448,35 +360,6 @@ fn is_valid_cidr(path: &Path, value: &str) -> Vec<FieldError> {
     }
 }
 
-// ----- config keys -----
-
-/// `IsConfigMapKey`: ConfigMap and Secret keys.
-fn is_config_map_key(value: &str) -> Vec<String> {
-    let mut errs = vec![];
-    if value.len() > names::DNS1123_SUBDOMAIN_MAX_LENGTH {
-        errs.push(names::max_len_error(names::DNS1123_SUBDOMAIN_MAX_LENGTH));
-    }
-    let ok = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
-    if !ok {
-        errs.push(names::regex_error(
-            "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
-            "[-._a-zA-Z0-9]+",
-            &["key.name", "KEY_NAME", "key-name"],
-        ));
-    }
-    if value == "." {
-        errs.push("must not be '.'".to_string());
-    } else if value == ".." {
-        errs.push("must not be '..'".to_string());
-    } else if value.starts_with("..") {
-        errs.push("must not start with '..'".to_string());
-    }
-    errs
-}
-
 /// Builders shared by the submodules' tests.
 #[cfg(test)]
 mod test_support {
@@ -548,18 +431,6 @@ mod tests {
         assert!(parse_ip_sloppy("1.2.3").is_none());
         assert!(parse_ip_sloppy("::ffff:127.0.0.1").is_some());
         assert!(parse_ip_sloppy("fe80::1%eth0").is_none());
-    }
-
-    #[test]
-    fn port_names_follow_iana_rules() {
-        assert!(is_valid_port_name("http").is_empty());
-        assert_eq!(
-            is_valid_port_name("-8080-"),
-            [
-                "must contain at least one letter (a-z)",
-                "must not begin or end with a hyphen"
-            ]
-        );
     }
 
     #[test]

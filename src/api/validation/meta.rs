@@ -111,6 +111,20 @@ pub(crate) fn validate_nonnegative(value: i64, path: &Path) -> Vec<FieldError> {
     }
 }
 
+/// `ValidateNonnegativeField` on each named `int32` field under `path` (status counters), in
+/// order.
+pub(crate) fn validate_nonnegative_counts(counts: &[(i32, &str)], path: &Path) -> Vec<FieldError> {
+    counts
+        .iter()
+        .flat_map(|&(value, name)| validate_nonnegative(i64::from(value), &path.child(name)))
+        .collect()
+}
+
+/// `ValidateNonnegativeField` on a pointer field: nothing to check when it is unset.
+pub(crate) fn validate_nonnegative_if_set(value: Option<i64>, path: &Path) -> Vec<FieldError> {
+    value.map_or_else(Vec::new, |v| validate_nonnegative(v, path))
+}
+
 /// `field.TooLong` as v1.34+ words it (`may not be more than N bytes`).
 pub(crate) fn too_long(path: &Path, max_bytes: usize) -> FieldError {
     let unit = if max_bytes == 1 { "byte" } else { "bytes" };
@@ -326,15 +340,26 @@ pub fn validate_object_meta_update(
 fn validate_kube_finalizer_names(meta: &ObjectMeta, path: &Path) -> Vec<FieldError> {
     let mut errs = vec![];
     for (i, finalizer) in meta.finalizers.iter().flatten().enumerate() {
-        if !finalizer.contains('/') && !STANDARD_FINALIZERS.contains(&finalizer.as_str()) {
-            errs.push(FieldError::invalid(
-                &path.child("finalizers").index(i),
-                finalizer,
-                "name is neither a standard finalizer name nor is it fully qualified",
-            ));
-        }
+        errs.extend(validate_kube_finalizer_name(
+            finalizer,
+            &path.child("finalizers").index(i),
+        ));
     }
     errs
+}
+
+/// `validateKubeFinalizerName`'s text.
+pub(crate) const KUBE_FINALIZER_MSG: &str =
+    "name is neither a standard finalizer name nor is it fully qualified";
+
+/// `validateKubeFinalizerName` (`pkg/apis/core/validation`): a name without `/` must be a
+/// standard one.
+pub(crate) fn validate_kube_finalizer_name(name: &str, path: &Path) -> Vec<FieldError> {
+    if !name.contains('/') && !STANDARD_FINALIZERS.contains(&name) {
+        vec![FieldError::invalid(path, name, KUBE_FINALIZER_MSG)]
+    } else {
+        vec![]
+    }
 }
 
 /// `ValidateFinalizers`: each a qualified name; `orphan` and `foregroundDeletion` exclusive.
@@ -641,6 +666,11 @@ pub(crate) fn json_string_map(map: Option<&BTreeMap<String, String>>) -> String 
     }
 }
 
+/// A `*string` (of any string type) as JSON; `None` (a nil pointer) is `null`.
+pub(crate) fn json_opt_quote(s: Option<&str>) -> String {
+    s.map_or_else(|| "null".to_string(), json_quote)
+}
+
 /// A Go `[]string` as JSON; `None` (a nil slice) is `null`.
 pub(crate) fn json_string_slice(items: Option<&[String]>) -> String {
     match items {
@@ -653,7 +683,9 @@ pub(crate) fn json_string_slice(items: Option<&[String]>) -> String {
 }
 
 /// A `metav1.Time` (or nil pointer) as JSON: RFC 3339 in UTC, or `null`.
-fn json_time(t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>) -> String {
+pub(crate) fn json_time(
+    t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+) -> String {
     match t.map(serde_json::to_value) {
         Some(Ok(serde_json::Value::String(s))) => json_quote(&s),
         _ => "null".to_string(),

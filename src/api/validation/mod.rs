@@ -10,11 +10,14 @@
 //!   ControllerRevision.
 //! - [`pod`]: Pod and pod templates.
 //! - [`core`]: every other kind.
+//! - `util`: small helpers all of them share (Go zero values, name and port checks, semantic
+//!   equality).
 
 pub mod apps;
 pub mod core;
 pub mod meta;
 pub mod pod;
+mod util;
 
 use super::Object;
 use super::field::FieldError;

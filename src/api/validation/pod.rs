@@ -44,12 +44,18 @@ use self::container::{
     ContainerContext, validate_container_only_for_pod, validate_containers,
     validate_ephemeral_containers, validate_init_containers,
 };
-use self::util::{
-    name_errors, s, semantically_equal, sl, validate_dns1123_label, validate_ip,
-    validate_local_descending_path, validate_qualified_name,
+use self::util::{validate_ip, validate_local_descending_path};
+// The volume source and node selector rules PersistentVolumes share with pods.
+pub(super) use self::{
+    scheduling::{json_node_selector_term, validate_node_selector},
+    volume::{validate_csi_driver_name, validate_host_path, validate_nfs},
 };
 use super::ValidationOptions;
-use super::meta::{self, json_quote, json_str, name_is_dns_subdomain};
+use super::meta::{self, json_opt_quote, json_quote, json_str, name_is_dns_subdomain};
+use super::util::{
+    name_errors, s, semantically_equal_empty_strings_unset, sl, validate_dns1123_label,
+    validate_qualified_name,
+};
 use crate::api::field::{BadValue, FieldError, Path};
 use crate::api::names;
 
@@ -248,7 +254,7 @@ pub fn validate_pod_update(new: &Pod, old: &Pod, opts: &ValidationOptions) -> Ve
         &spec_path.child("schedulingGates"),
     ));
 
-    if semantically_equal(new_spec, old_spec) {
+    if semantically_equal_empty_strings_unset(new_spec, old_spec) {
         return errs;
     }
 
@@ -273,7 +279,7 @@ pub fn validate_pod_update(new: &Pod, old: &Pod, opts: &ValidationOptions) -> Ve
     }
 
     if !sl(&old_spec.scheduling_gates).is_empty() {
-        if !semantically_equal(&munged.node_selector, &old_spec.node_selector) {
+        if !semantically_equal_empty_strings_unset(&munged.node_selector, &old_spec.node_selector) {
             errs.extend(scheduling::validate_node_selector_mutation(
                 &spec_path.child("nodeSelector"),
                 munged.node_selector.as_ref(),
@@ -289,7 +295,7 @@ pub fn validate_pod_update(new: &Pod, old: &Pod, opts: &ValidationOptions) -> Ve
             .affinity
             .as_ref()
             .and_then(|a| a.node_affinity.clone());
-        if !semantically_equal(&old_na, &new_na) {
+        if !semantically_equal_empty_strings_unset(&old_na, &new_na) {
             errs.extend(validate_node_affinity_mutation(
                 &spec_path.child("affinity").child("nodeAffinity"),
                 new_na.as_ref(),
@@ -316,7 +322,7 @@ pub fn validate_pod_update(new: &Pod, old: &Pod, opts: &ValidationOptions) -> Ve
         }
     }
 
-    if !semantically_equal(&munged, old_spec) {
+    if !semantically_equal_empty_strings_unset(&munged, old_spec) {
         errs.push(FieldError::forbidden(&spec_path, POD_UPDATE_FORBIDDEN));
     }
     errs
@@ -805,13 +811,11 @@ fn validate_pod_resource_claims(claims: &[PodResourceClaim], path: &Path) -> Vec
             names_seen.insert(claim.name.as_str());
         }
         let json = || {
-            let opt =
-                |v: &Option<String>| v.as_deref().map_or_else(|| "null".to_string(), json_quote);
             BadValue::Go(format!(
                 "{{\"Name\":{},\"ResourceClaimName\":{},\"ResourceClaimTemplateName\":{}}}",
                 json_quote(&claim.name),
-                opt(&claim.resource_claim_name),
-                opt(&claim.resource_claim_template_name)
+                json_opt_quote(claim.resource_claim_name.as_deref()),
+                json_opt_quote(claim.resource_claim_template_name.as_deref())
             ))
         };
         match (&claim.resource_claim_name, &claim.resource_claim_template_name) {
@@ -892,7 +896,7 @@ fn validate_node_affinity_mutation(
              old_list: &[k8s_openapi::api::core::v1::NodeSelectorRequirement]| {
                 old_list.is_empty()
                     || (new_list.len() >= old_list.len()
-                        && semantically_equal(
+                        && semantically_equal_empty_strings_unset(
                             &new_list[..old_list.len()].to_vec(),
                             &old_list.to_vec(),
                         ))

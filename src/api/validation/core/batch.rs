@@ -13,18 +13,18 @@
 use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use serde_json::Value;
 
-use super::{md, s};
+use super::md;
 use crate::api::field::{BadValue, FieldError, Path, go_quote};
 use crate::api::names;
 use crate::api::selector::LabelSelector as Selector;
 use crate::api::validation::ValidationOptions;
 use crate::api::validation::meta::{
     self, immutable, json_label_selector, json_str, json_value, name_is_dns_subdomain,
-    validate_nonnegative,
+    validate_nonnegative, validate_nonnegative_counts, validate_nonnegative_if_set,
 };
 use crate::api::validation::pod::validate_pod_template_spec;
+use crate::api::validation::util::{s, semantically_equal};
 
 /// `maxParallelismForIndexedJob`.
 const MAX_PARALLELISM_INDEXED: i32 = 100_000;
@@ -34,10 +34,6 @@ const MAX_FAILED_INDEXES: i32 = 100_000;
 
 // ----- Job -----
 
-fn nonneg(v: Option<i64>, path: &Path) -> Vec<FieldError> {
-    v.map(|v| validate_nonnegative(v, path)).unwrap_or_default()
-}
-
 /// `validateJobSpec`: counts, completion mode, replacement policy, the pod template and its
 /// restart policy.
 fn validate_job_spec_fields(
@@ -46,27 +42,27 @@ fn validate_job_spec_fields(
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
     let mut errs = vec![];
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_if_set(
         spec.parallelism.map(i64::from),
         &path.child("parallelism"),
     ));
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_if_set(
         spec.completions.map(i64::from),
         &path.child("completions"),
     ));
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_if_set(
         spec.active_deadline_seconds,
         &path.child("activeDeadlineSeconds"),
     ));
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_if_set(
         spec.backoff_limit.map(i64::from),
         &path.child("backoffLimit"),
     ));
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_if_set(
         spec.ttl_seconds_after_finished.map(i64::from),
         &path.child("ttlSecondsAfterFinished"),
     ));
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_if_set(
         spec.backoff_limit_per_index.map(i64::from),
         &path.child("backoffLimitPerIndex"),
     ));
@@ -255,34 +251,6 @@ pub(super) fn validate_job(job: &Job, opts: &ValidationOptions) -> Vec<FieldErro
     errs
 }
 
-/// Semantic equality of two serializable values, where absent, `null`, `[]` and `{}` agree.
-fn semantically_equal<T: serde::Serialize>(a: &T, b: &T) -> bool {
-    fn normalize(v: Value) -> Option<Value> {
-        match v {
-            Value::Null => None,
-            Value::Array(items) if items.is_empty() => None,
-            Value::Array(items) => Some(Value::Array(
-                items
-                    .into_iter()
-                    .map(|i| normalize(i).unwrap_or(Value::Null))
-                    .collect(),
-            )),
-            Value::Object(map) => {
-                let kept: serde_json::Map<String, Value> = map
-                    .into_iter()
-                    .filter_map(|(k, v)| normalize(v).map(|v| (k, v)))
-                    .collect();
-                (!kept.is_empty()).then_some(Value::Object(kept))
-            }
-            other => Some(other),
-        }
-    }
-    match (serde_json::to_value(a), serde_json::to_value(b)) {
-        (Ok(a), Ok(b)) => normalize(a) == normalize(b),
-        _ => false,
-    }
-}
-
 /// A serializable value as JSON (the v1 form: internal types would print Go field names).
 fn json_of<T: serde::Serialize>(v: &T) -> BadValue {
     BadValue::Go(serde_json::to_value(v).map_or_else(|_| "null".into(), |v| json_value(&v)))
@@ -393,18 +361,19 @@ pub(super) fn validate_job_status_update(new: &Job, old: &Job) -> Vec<FieldError
     let mut errs = meta::validate_object_meta_update(&new.metadata, &old.metadata, &md());
     let status = new.status.clone().unwrap_or_default();
     let p = Path::new("status");
-    for (v, name) in [
-        (status.active, "active"),
-        (status.succeeded, "succeeded"),
-        (status.failed, "failed"),
-    ] {
-        errs.extend(validate_nonnegative(
-            i64::from(v.unwrap_or(0)),
-            &p.child(name),
-        ));
-    }
-    errs.extend(nonneg(status.ready.map(i64::from), &p.child("ready")));
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_counts(
+        &[
+            (status.active.unwrap_or(0), "active"),
+            (status.succeeded.unwrap_or(0), "succeeded"),
+            (status.failed.unwrap_or(0), "failed"),
+        ],
+        &p,
+    ));
+    errs.extend(validate_nonnegative_if_set(
+        status.ready.map(i64::from),
+        &p.child("ready"),
+    ));
+    errs.extend(validate_nonnegative_if_set(
         status.terminating.map(i64::from),
         &p.child("terminating"),
     ));
@@ -720,7 +689,7 @@ fn validate_cron_job_spec(
             ));
         }
     }
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_if_set(
         spec.starting_deadline_seconds,
         &path.child("startingDeadlineSeconds"),
     ));
@@ -748,11 +717,11 @@ fn validate_cron_job_spec(
         &path.child("jobTemplate"),
         opts,
     ));
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_if_set(
         spec.successful_jobs_history_limit.map(i64::from),
         &path.child("successfulJobsHistoryLimit"),
     ));
-    errs.extend(nonneg(
+    errs.extend(validate_nonnegative_if_set(
         spec.failed_jobs_history_limit.map(i64::from),
         &path.child("failedJobsHistoryLimit"),
     ));

@@ -8,15 +8,14 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::{
-    is_config_map_key, is_valid_cidr, md, name_is_path_segment, s, validate_finalizer_name,
-    validate_generic_object_meta,
+    is_valid_cidr, md, name_is_path_segment, validate_finalizer_name, validate_generic_object_meta,
 };
 use crate::api::field::{BadValue, FieldError, Path, go_quote};
 use crate::api::names;
-use crate::api::quantity::parse_k8s;
 use crate::api::validation::meta::{
     self, immutable, json_quote, json_str, name_is_dns_label, name_is_dns_subdomain, too_long,
 };
+use crate::api::validation::util::{is_config_map_key, quantity, s, validate_nonnegative_quantity};
 
 /// `core.MaxSecretSize` (1 MiB), also the ConfigMap limit.
 const MAX_SECRET_SIZE: usize = 1024 * 1024;
@@ -473,17 +472,12 @@ pub(super) fn validate_service_account_update(
 
 /// The internal `core.Taint` as JSON.
 fn json_taint(t: &Taint) -> String {
-    let time = t
-        .time_added
-        .as_ref()
-        .and_then(|ts| serde_json::to_value(ts).ok())
-        .and_then(|v| v.as_str().map(json_quote))
-        .unwrap_or_else(|| "null".into());
     format!(
-        "{{\"Key\":{},\"Value\":{},\"Effect\":{},\"TimeAdded\":{time}}}",
+        "{{\"Key\":{},\"Value\":{},\"Effect\":{},\"TimeAdded\":{}}}",
         json_quote(&t.key),
         json_quote(s(&t.value)),
-        json_quote(&t.effect)
+        json_quote(&t.effect),
+        meta::json_time(t.time_added.as_ref())
     )
 }
 
@@ -559,15 +553,9 @@ fn validate_node_resources(node: &Node) -> Vec<FieldError> {
         ("allocatable", &status.allocatable),
     ] {
         for (k, v) in list.iter().flatten() {
-            let Ok(q) = parse_k8s(v) else { continue };
+            let Some(q) = quantity(v) else { continue };
             let p = Path::new("status").child(field).child(k);
-            if q.sign() < 0 {
-                errs.push(FieldError::invalid(
-                    &p,
-                    q.to_string(),
-                    meta::IS_NEGATIVE_ERROR_MSG,
-                ));
-            }
+            errs.extend(validate_nonnegative_quantity(&q, &p));
             if is_integer_resource(k) && q.milli_value() % 1000 != 0 {
                 // A `resource.Quantity` bad value prints through its String method.
                 errs.push(FieldError::invalid(

@@ -10,54 +10,19 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::{name_is_path_segment, validate_generic_object_meta};
 use crate::api::field::{BadValue, FieldError, Path};
 use crate::api::names;
+use crate::api::validation::apps::{
+    is_not_more_than_100_percent, json_opt_int_or_string, validate_positive_int_or_percent,
+};
 use crate::api::validation::meta::{
-    self, json_label_selector, json_quote, json_str, validate_nonnegative,
+    self, json_label_selector, json_opt_quote, json_str, validate_nonnegative,
 };
 
-/// Upstream's `percentErrMsg` / `percentFmt` (`IsValidPercent`).
-const PERCENT_ERR_MSG: &str =
-    "a valid percent string must be a numeric string followed by an ending '%'";
-
-/// An `intstr.IntOrString` as JSON.
-fn json_int_or_string(v: &IntOrString) -> String {
-    match v {
-        IntOrString::Int(i) => i.to_string(),
-        IntOrString::String(s) => json_quote(s),
-    }
-}
-
-fn json_opt_int_or_string(v: Option<&IntOrString>) -> String {
-    v.map_or_else(|| "null".into(), json_int_or_string)
-}
-
-/// The number of a valid percent string (`^[0-9]+%$`).
-fn percent_value(s: &str) -> Option<i64> {
-    let digits = s.strip_suffix('%')?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(digits.parse::<i64>().unwrap_or(i64::MAX))
-}
-
-/// `ValidatePositiveIntOrPercent` and `IsNotMoreThan100Percent`.
+/// `ValidatePositiveIntOrPercent` and `IsNotMoreThan100Percent`, which upstream's policy
+/// validation takes from the apps validation as well.
 fn validate_int_or_percent(v: &IntOrString, path: &Path) -> Vec<FieldError> {
-    let bad = || BadValue::Go(json_int_or_string(v));
-    match v {
-        IntOrString::Int(i) => validate_nonnegative(i64::from(*i), path),
-        IntOrString::String(s) => match percent_value(s) {
-            None => vec![FieldError::invalid(
-                path,
-                bad(),
-                names::regex_error(PERCENT_ERR_MSG, "[0-9]+%", &["1%", "93%"]),
-            )],
-            Some(p) if p > 100 => vec![FieldError::invalid(
-                path,
-                bad(),
-                "must not be greater than 100%",
-            )],
-            Some(_) => vec![],
-        },
-    }
+    let mut errs = validate_positive_int_or_percent(v, path);
+    errs.extend(is_not_more_than_100_percent(v, path));
+    errs
 }
 
 /// `ValidatePodDisruptionBudgetSpec`.
@@ -72,9 +37,7 @@ fn validate_pdb_spec(pdb: &PodDisruptionBudget) -> Vec<FieldError> {
             json_opt_int_or_string(spec.min_available.as_ref()),
             json_label_selector(spec.selector.as_ref()),
             json_opt_int_or_string(spec.max_unavailable.as_ref()),
-            spec.unhealthy_pod_eviction_policy
-                .as_deref()
-                .map_or_else(|| "null".into(), json_quote),
+            json_opt_quote(spec.unhealthy_pod_eviction_policy.as_deref()),
         );
         errs.push(FieldError::invalid(
             &path,

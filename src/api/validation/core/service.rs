@@ -17,15 +17,16 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{
-    PORT_PROTOCOLS, ip_to4, is_valid_cidr, is_valid_ip, is_valid_port_name, is_valid_port_num, md,
-    name_errors, parse_ip_sloppy, s, validate_dns1123_label, validate_dns1123_subdomain,
-    validate_non_special_ip, validate_qualified_name,
-};
+use super::{ip_to4, is_valid_cidr, is_valid_ip, md, parse_ip_sloppy, validate_non_special_ip};
 use crate::api::field::{BadValue, FieldError, Path};
 use crate::api::names;
 use crate::api::validation::meta::{
     self, json_quote, json_str, json_string_slice, name_is_dns_subdomain, name_is_dns1035_label,
+};
+use crate::api::validation::util::{
+    PORT_PROTOCOLS, is_valid_port_num, name_errors, s, validate_dns1123_label,
+    validate_dns1123_subdomain, validate_port_num_or_name, validate_port_protocol,
+    validate_qualified_name,
 };
 
 /// `core.MaxClientIPServiceAffinitySeconds`.
@@ -193,26 +194,6 @@ pub fn prepare_service_update(new: &mut Service, old: &Service) {
     }
 }
 
-/// `ValidatePortNumOrName`.
-fn validate_port_num_or_name(port: Option<&IntOrString>, path: &Path) -> Vec<FieldError> {
-    match port {
-        None | Some(IntOrString::Int(_)) => {
-            let n = match port {
-                Some(IntOrString::Int(n)) => i64::from(*n),
-                _ => 0,
-            };
-            is_valid_port_num(n)
-                .into_iter()
-                .map(|msg| FieldError::invalid(path, n, msg))
-                .collect()
-        }
-        Some(IntOrString::String(name)) => is_valid_port_name(name)
-            .into_iter()
-            .map(|msg| FieldError::invalid(path, name, msg))
-            .collect(),
-    }
-}
-
 /// `validateServicePort`.
 fn validate_service_port(
     sp: &ServicePort,
@@ -233,18 +214,13 @@ fn validate_service_port(
     for msg in is_valid_port_num(i64::from(sp.port)) {
         errs.push(FieldError::invalid(&path.child("port"), sp.port, msg));
     }
-    let protocol = s(&sp.protocol);
-    if protocol.is_empty() {
-        errs.push(FieldError::required(&path.child("protocol"), ""));
-    } else if !PORT_PROTOCOLS.contains(&protocol) {
-        errs.push(FieldError::not_supported(
-            &path.child("protocol"),
-            json_str(protocol),
-            &PORT_PROTOCOLS,
-        ));
-    }
+    errs.extend(validate_port_protocol(
+        s(&sp.protocol),
+        &path.child("protocol"),
+    ));
+    // An unset targetPort is Go's zero `IntOrString`, the number 0.
     errs.extend(validate_port_num_or_name(
-        sp.target_port.as_ref(),
+        sp.target_port.as_ref().unwrap_or(&IntOrString::Int(0)),
         &path.child("targetPort"),
     ));
     if let Some(app) = &sp.app_protocol {
@@ -904,9 +880,9 @@ fn validate_endpoint_address(address: &EndpointAddress, path: &Path) -> Vec<Fiel
     }
     if let Some(node) = &address.node_name {
         errs.extend(name_errors(
-            name_is_dns_subdomain,
-            node,
+            name_is_dns_subdomain(node, false),
             &path.child("nodeName"),
+            node,
         ));
     }
     errs.extend(validate_non_special_ip(&address.ip, &path.child("ip")));
@@ -925,16 +901,10 @@ fn validate_endpoint_port(port: &EndpointPort, require_name: bool, path: &Path) 
     for msg in is_valid_port_num(i64::from(port.port)) {
         errs.push(FieldError::invalid(&path.child("port"), port.port, msg));
     }
-    let protocol = s(&port.protocol);
-    if protocol.is_empty() {
-        errs.push(FieldError::required(&path.child("protocol"), ""));
-    } else if !PORT_PROTOCOLS.contains(&protocol) {
-        errs.push(FieldError::not_supported(
-            &path.child("protocol"),
-            json_str(protocol),
-            &PORT_PROTOCOLS,
-        ));
-    }
+    errs.extend(validate_port_protocol(
+        s(&port.protocol),
+        &path.child("protocol"),
+    ));
     if let Some(app) = &port.app_protocol {
         errs.extend(validate_qualified_name(app, &path.child("appProtocol")));
     }
@@ -1063,9 +1033,9 @@ pub(super) fn validate_endpoint_slice(e: &EndpointSlice) -> Vec<FieldError> {
             }
             if let Some(node) = &ep.node_name {
                 errs.extend(name_errors(
-                    name_is_dns_subdomain,
-                    node,
+                    name_is_dns_subdomain(node, false),
                     &p.child("nodeName"),
+                    node,
                 ));
             }
             let topo_path = p.child("deprecatedTopology");

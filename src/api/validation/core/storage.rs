@@ -8,23 +8,30 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    CSIPersistentVolumeSource, HostPathVolumeSource, LocalVolumeSource, NFSVolumeSource,
-    NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PersistentVolume,
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeSpec, SecretReference,
-    TopologySelectorTerm, VolumeNodeAffinity,
+    CSIPersistentVolumeSource, LocalVolumeSource, NodeSelectorRequirement, NodeSelectorTerm,
+    PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeSpec,
+    SecretReference, TopologySelectorTerm, VolumeNodeAffinity,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::gocmp::{self, GoValue, MapKey};
-use super::{md, name_errors, s, validate_dns1123_label, validate_dns1123_subdomain};
+use super::md;
 use crate::api::field::{BadValue, FieldError, Path};
 use crate::api::names;
-use crate::api::quantity::{Quantity, parse_k8s};
+use crate::api::quantity::Quantity;
 use crate::api::validation::meta::{
-    self, FIELD_IMMUTABLE_ERROR_MSG, immutable, json_quote, json_str, json_string_slice,
-    name_is_dns_label, name_is_dns_subdomain, too_long,
+    self, FIELD_IMMUTABLE_ERROR_MSG, immutable, json_quote, json_str, name_is_dns_label,
+    name_is_dns_subdomain, too_long,
+};
+use crate::api::validation::pod::{
+    json_node_selector_term, validate_csi_driver_name, validate_host_path, validate_nfs,
+    validate_node_selector,
+};
+use crate::api::validation::util::{
+    IS_NOT_POSITIVE_ERROR_MSG, name_errors, quantity, s, validate_dns1123_label,
+    validate_dns1123_subdomain, validate_nonnegative_quantity, validate_path_no_backsteps,
 };
 
 /// `supportedAccessModes`, sorted.
@@ -44,36 +51,19 @@ const BETA_STORAGE_CLASS_ANNOTATION: &str = "volume.beta.kubernetes.io/storage-c
 /// `core.MountOptionAnnotation`.
 const MOUNT_OPTION_ANNOTATION: &str = "volume.beta.kubernetes.io/mount-options";
 
-/// Upstream's `isNotPositiveErrorMsg`.
-const NOT_POSITIVE: &str = "must be greater than zero";
-
 /// The Forbidden detail of a claim update touching an immutable spec field (a go-cmp diff
 /// follows it).
 const CLAIM_SPEC_IMMUTABLE: &str = "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims";
 
 // ----- quantities -----
 
-/// A quantity's value, when it parses (the decoder rejects the rest before validation).
-fn quantity(q: &K8sQuantity) -> Option<Quantity> {
-    parse_k8s(q).ok()
-}
-
 /// `ValidatePositiveQuantityValue`: `Invalid value: "0": must be greater than zero`.
 fn validate_positive_quantity(q: &Quantity, path: &Path) -> Vec<FieldError> {
     if q.sign() <= 0 {
-        vec![FieldError::invalid(path, q.to_string(), NOT_POSITIVE)]
-    } else {
-        vec![]
-    }
-}
-
-/// `ValidateNonnegativeQuantity`.
-fn validate_nonnegative_quantity(q: &Quantity, path: &Path) -> Vec<FieldError> {
-    if q.sign() < 0 {
         vec![FieldError::invalid(
             path,
             q.to_string(),
-            meta::IS_NEGATIVE_ERROR_MSG,
+            IS_NOT_POSITIVE_ERROR_MSG,
         )]
     } else {
         vec![]
@@ -116,22 +106,12 @@ fn go_quantity(q: &K8sQuantity) -> GoValue {
     let Some(parsed) = quantity(q) else {
         return GoValue::Str(q.0.clone());
     };
-    // `go_debug` is the one view of the internal representation `Quantity` offers.
-    let debug = parsed.go_debug();
-    let between = |start: &str, end: &str| -> Option<String> {
-        let from = debug.find(start)? + start.len();
-        let len = debug[from..].find(end)?;
-        Some(debug[from..from + len].to_string())
-    };
-    let value: i64 = between("value:", ",")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let scale: i64 = between("scale:", "}")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let cached = between("s:\"", "\", Format:").unwrap_or_default();
+    let (value, scale) = parsed
+        .int64_amount()
+        .map_or((0, 0), |(v, s)| (v, i64::from(s)));
+    let cached = parsed.cached_string().unwrap_or_default().to_string();
     let format = parsed.format().as_str().to_string();
-    let dec = if debug.contains("(*inf.Dec)(nil)") {
+    let dec = if parsed.int64_amount().is_some() {
         GoValue::Nil
     } else {
         // infDecAmount embeds *inf.Dec, whose String() go-cmp calls.
@@ -322,7 +302,7 @@ fn validate_access_modes(modes: &[String], path: &Path) -> Vec<FieldError> {
 
 /// `ValidateClassName` (a DNS subdomain) on a non-empty class name.
 fn validate_class_name(value: &str, path: &Path) -> Vec<FieldError> {
-    name_errors(name_is_dns_subdomain, value, path)
+    name_errors(name_is_dns_subdomain(value, false), path, value)
 }
 
 // ----- PersistentVolumeClaim -----
@@ -509,7 +489,11 @@ fn validate_data_source(
         errs.extend(validate_dns1123_subdomain(group, &path.child("apiGroup")));
     }
     if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
-        errs.extend(name_errors(name_is_dns_label, ns, &path.child("namespace")));
+        errs.extend(name_errors(
+            name_is_dns_label(ns, false),
+            &path.child("namespace"),
+            ns,
+        ));
     }
     errs
 }
@@ -800,85 +784,12 @@ pub(super) fn validate_pvc_status_update(
 /// `supportedReclaimPolicy`, sorted.
 const RECLAIM_POLICIES: [&str; 3] = ["Delete", "Recycle", "Retain"];
 
-/// `supportedHostPathTypes`, sorted.
-const HOST_PATH_TYPES: [&str; 8] = [
-    "",
-    "BlockDevice",
-    "CharDevice",
-    "Directory",
-    "DirectoryOrCreate",
-    "File",
-    "FileOrCreate",
-    "Socket",
-];
-
-/// `validatePathNoBacksteps`: no `..` element.
-fn validate_path_no_backsteps(value: &str, path: &Path) -> Vec<FieldError> {
-    if value.split('/').any(|part| part == "..") {
-        vec![FieldError::invalid(path, value, "must not contain '..'")]
-    } else {
-        vec![]
-    }
-}
-
-/// `validateHostPathVolumeSource`.
-fn validate_host_path(hp: &HostPathVolumeSource, path: &Path) -> Vec<FieldError> {
-    if hp.path.is_empty() {
-        return vec![FieldError::required(&path.child("path"), "")];
-    }
-    let mut errs = validate_path_no_backsteps(&hp.path, &path.child("path"));
-    if let Some(t) = &hp.type_
-        && !HOST_PATH_TYPES.contains(&t.as_str())
-    {
-        errs.push(FieldError::not_supported(
-            &path.child("type"),
-            json_str(t),
-            &HOST_PATH_TYPES,
-        ));
-    }
-    errs
-}
-
-/// `validateNFSVolumeSource`.
-fn validate_nfs(nfs: &NFSVolumeSource, path: &Path) -> Vec<FieldError> {
-    let mut errs = vec![];
-    if nfs.server.is_empty() {
-        errs.push(FieldError::required(&path.child("server"), ""));
-    }
-    if nfs.path.is_empty() {
-        errs.push(FieldError::required(&path.child("path"), ""));
-    }
-    if !nfs.path.starts_with('/') {
-        errs.push(FieldError::invalid(
-            &path.child("path"),
-            &nfs.path,
-            "must be an absolute path",
-        ));
-    }
-    errs
-}
-
 /// `validateLocalVolumeSource`.
 fn validate_local(local: &LocalVolumeSource, path: &Path) -> Vec<FieldError> {
     if local.path.is_empty() {
         return vec![FieldError::required(&path.child("path"), "")];
     }
     validate_path_no_backsteps(&local.path, &path.child("path"))
-}
-
-/// `ValidateCSIDriverName`.
-fn validate_csi_driver_name(driver: &str, path: &Path) -> Vec<FieldError> {
-    let mut errs = vec![];
-    if driver.is_empty() {
-        errs.push(FieldError::required(path, ""));
-    }
-    if driver.len() > 63 {
-        errs.push(too_long(path, 63));
-    }
-    for msg in names::is_dns1123_subdomain(&driver.to_lowercase()) {
-        errs.push(FieldError::invalid(path, driver, msg));
-    }
-    errs
 }
 
 /// `validatePVSecretReference`.
@@ -919,122 +830,6 @@ fn validate_csi(csi: &CSIPersistentVolumeSource, path: &Path) -> Vec<FieldError>
     ] {
         if let Some(r) = r {
             errs.extend(validate_pv_secret_reference(r, &path.child(name)));
-        }
-    }
-    errs
-}
-
-/// `ValidateNodeSelectorRequirement` (label values checked).
-fn validate_node_selector_requirement(r: &NodeSelectorRequirement, path: &Path) -> Vec<FieldError> {
-    let mut errs = vec![];
-    let values = r.values.as_deref().unwrap_or(&[]);
-    match r.operator.as_str() {
-        "In" | "NotIn" => {
-            if values.is_empty() {
-                errs.push(FieldError::required(
-                    &path.child("values"),
-                    "must be specified when `operator` is 'In' or 'NotIn'",
-                ));
-            }
-        }
-        "Exists" | "DoesNotExist" => {
-            if !values.is_empty() {
-                errs.push(FieldError::forbidden(
-                    &path.child("values"),
-                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                ));
-            }
-        }
-        "Gt" | "Lt" => {
-            if values.len() != 1 {
-                errs.push(FieldError::required(
-                    &path.child("values"),
-                    "must be specified single value when `operator` is 'Lt' or 'Gt'",
-                ));
-            }
-        }
-        other => errs.push(FieldError::invalid(
-            &path.child("operator"),
-            json_str(other),
-            "not a valid selector operator",
-        )),
-    }
-    errs.extend(
-        names::is_qualified_name(&r.key)
-            .into_iter()
-            .map(|msg| FieldError::invalid(&path.child("key"), &r.key, msg)),
-    );
-    for (i, v) in values.iter().enumerate() {
-        for msg in names::is_label_value(v) {
-            errs.push(FieldError::invalid(&path.child("values").index(i), v, msg));
-        }
-    }
-    errs
-}
-
-/// `ValidateNodeFieldSelectorRequirement`: only `metadata.name`, with one value.
-fn validate_node_field_selector_requirement(
-    r: &NodeSelectorRequirement,
-    path: &Path,
-) -> Vec<FieldError> {
-    let mut errs = vec![];
-    let values = r.values.as_deref().unwrap_or(&[]);
-    match r.operator.as_str() {
-        "In" | "NotIn" => {
-            if values.len() != 1 {
-                errs.push(FieldError::required(
-                    &path.child("values"),
-                    "must be only one value when `operator` is 'In' or 'NotIn' for node field selector",
-                ));
-            }
-        }
-        other => errs.push(FieldError::invalid(
-            &path.child("operator"),
-            json_str(other),
-            "not a valid selector operator",
-        )),
-    }
-    if r.key == "metadata.name" {
-        for (i, v) in values.iter().enumerate() {
-            errs.extend(name_errors(
-                name_is_dns_subdomain,
-                v,
-                &path.child("values").index(i),
-            ));
-        }
-    } else {
-        errs.push(FieldError::invalid(
-            &path.child("key"),
-            &r.key,
-            "not a valid field selector key",
-        ));
-    }
-    errs
-}
-
-/// `ValidateNodeSelector`.
-fn validate_node_selector(sel: &NodeSelector, path: &Path) -> Vec<FieldError> {
-    let terms_path = path.child("nodeSelectorTerms");
-    if sel.node_selector_terms.is_empty() {
-        return vec![FieldError::required(
-            &terms_path,
-            "must have at least one node selector term",
-        )];
-    }
-    let mut errs = vec![];
-    for (i, term) in sel.node_selector_terms.iter().enumerate() {
-        let p = terms_path.index(i);
-        for (j, r) in term.match_expressions.iter().flatten().enumerate() {
-            errs.extend(validate_node_selector_requirement(
-                r,
-                &p.child("matchExpressions").index(j),
-            ));
-        }
-        for (j, r) in term.match_fields.iter().flatten().enumerate() {
-            errs.extend(validate_node_field_selector_requirement(
-                r,
-                &p.child("matchFields").index(j),
-            ));
         }
     }
     errs
@@ -1547,25 +1342,6 @@ fn node_affinity_equal(new: Option<&VolumeNodeAffinity>, old: Option<&VolumeNode
 
 /// The internal `*core.VolumeNodeAffinity` as JSON (Go field names).
 fn json_volume_node_affinity(a: Option<&VolumeNodeAffinity>) -> String {
-    fn reqs(r: Option<&Vec<NodeSelectorRequirement>>) -> String {
-        r.map_or_else(
-            || "null".into(),
-            |r| {
-                let items: Vec<String> = r
-                    .iter()
-                    .map(|r| {
-                        format!(
-                            "{{\"Key\":{},\"Operator\":{},\"Values\":{}}}",
-                            json_quote(&r.key),
-                            json_quote(&r.operator),
-                            json_string_slice(r.values.as_deref())
-                        )
-                    })
-                    .collect();
-                format!("[{}]", items.join(","))
-            },
-        )
-    }
     let Some(a) = a else {
         return "null".into();
     };
@@ -1575,13 +1351,7 @@ fn json_volume_node_affinity(a: Option<&VolumeNodeAffinity>) -> String {
             let terms: Vec<String> = r
                 .node_selector_terms
                 .iter()
-                .map(|t| {
-                    format!(
-                        "{{\"MatchExpressions\":{},\"MatchFields\":{}}}",
-                        reqs(t.match_expressions.as_ref()),
-                        reqs(t.match_fields.as_ref())
-                    )
-                })
+                .map(json_node_selector_term)
                 .collect();
             format!("{{\"NodeSelectorTerms\":[{}]}}", terms.join(","))
         },

@@ -12,9 +12,8 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::util::{
-    is_env_var_name, is_http_header_name, is_relaxed_env_var_name, is_valid_id, is_valid_port_name,
-    is_valid_port_num, quantity, quantity_value, resource_list, s, sl, validate_dns1123_label,
-    validate_local_descending_path,
+    is_env_var_name, is_http_header_name, is_relaxed_env_var_name, quantity_value, resource_list,
+    validate_local_descending_path, validate_run_as_ids,
 };
 use super::volume::{
     ENV_FIELD_PATHS, validate_container_resource_field_selector, validate_object_field_selector,
@@ -24,7 +23,12 @@ use crate::api::field::{BadValue, FieldError, Path};
 use crate::api::names;
 use crate::api::quantity::Quantity;
 use crate::api::validation::meta::{
-    IS_NEGATIVE_ERROR_MSG, json_quote, json_str, name_is_dns_subdomain, validate_nonnegative,
+    json_opt_quote, json_quote, json_str, json_string_slice, name_is_dns_subdomain,
+    validate_nonnegative,
+};
+use crate::api::validation::util::{
+    is_valid_port_name, is_valid_port_num, name_errors, quantity, s, sl, validate_dns1123_label,
+    validate_nonnegative_quantity, validate_port_num_or_name, validate_port_protocol,
 };
 
 /// What container validation needs from the pod spec.
@@ -53,9 +57,6 @@ fn env_var_name_errors(name: &str) -> Vec<String> {
         is_env_var_name(name)
     }
 }
-
-/// `supportedPortProtocols`, sorted.
-const PROTOCOLS: [&str; 3] = ["SCTP", "TCP", "UDP"];
 
 /// `supportedPullPolicies`, sorted.
 const PULL_POLICIES: [&str; 3] = ["Always", "IfNotPresent", "Never"];
@@ -459,15 +460,10 @@ fn validate_container_ports(ports: &[ContainerPort], path: &Path) -> Vec<FieldEr
                 errs.push(FieldError::invalid(&p.child("hostPort"), host_port, msg));
             }
         }
-        match s(&port.protocol) {
-            "" => errs.push(FieldError::required(&p.child("protocol"), "")),
-            proto if !PROTOCOLS.contains(&proto) => errs.push(FieldError::not_supported(
-                &p.child("protocol"),
-                json_str(proto),
-                &PROTOCOLS,
-            )),
-            _ => {}
-        }
+        errs.extend(validate_port_protocol(
+            s(&port.protocol),
+            &p.child("protocol"),
+        ));
     }
     errs
 }
@@ -539,29 +535,31 @@ fn validate_env_var_value_from(ev: &EnvVar, path: &Path) -> Vec<FieldError> {
             false,
         ));
     }
-    if let Some(sel) = &from.config_map_key_ref {
+    for (name_and_key, at) in [
+        (
+            from.config_map_key_ref
+                .as_ref()
+                .map(|sel| (sel.name.as_str(), sel.key.as_str())),
+            "configMapKeyRef",
+        ),
+        (
+            from.secret_key_ref
+                .as_ref()
+                .map(|sel| (sel.name.as_str(), sel.key.as_str())),
+            "secretKeyRef",
+        ),
+    ] {
+        let Some((name, key)) = name_and_key else {
+            continue;
+        };
         num_sources += 1;
-        let p = path.child("configMapKeyRef");
-        for msg in name_is_dns_subdomain(&sel.name, false) {
-            errs.push(FieldError::invalid(
-                &p.child("name"),
-                sel.name.as_str(),
-                msg,
-            ));
-        }
-        errs.extend(validate_selector_key(&sel.key, &p.child("key")));
-    }
-    if let Some(sel) = &from.secret_key_ref {
-        num_sources += 1;
-        let p = path.child("secretKeyRef");
-        for msg in name_is_dns_subdomain(&sel.name, false) {
-            errs.push(FieldError::invalid(
-                &p.child("name"),
-                sel.name.as_str(),
-                msg,
-            ));
-        }
-        errs.extend(validate_selector_key(&sel.key, &p.child("key")));
+        let p = path.child(at);
+        errs.extend(name_errors(
+            name_is_dns_subdomain(name, false),
+            &p.child("name"),
+            name,
+        ));
+        errs.extend(validate_selector_key(key, &p.child("key")));
     }
     if num_sources == 0 {
         errs.push(FieldError::invalid(
@@ -962,14 +960,7 @@ fn validate_container_resource_name(name: &str, path: &Path) -> Vec<FieldError> 
 
 /// `ValidateResourceQuantityValue`: not negative; whole numbers for integer resources.
 fn validate_resource_quantity_value(name: &str, q: &Quantity, path: &Path) -> Vec<FieldError> {
-    let mut errs = vec![];
-    if q.sign() < 0 {
-        errs.push(FieldError::invalid(
-            path,
-            q.to_string(),
-            IS_NEGATIVE_ERROR_MSG,
-        ));
-    }
+    let mut errs = validate_nonnegative_quantity(q, path);
     if (INTEGER_RESOURCES.contains(&name) || is_extended(name)) && q.milli_value() % 1000 != 0 {
         errs.push(FieldError::invalid(
             path,
@@ -1324,20 +1315,6 @@ fn validate_http_get(http: &HTTPGetAction, path: &Path) -> Vec<FieldError> {
     errs
 }
 
-/// `ValidatePortNumOrName`.
-pub(super) fn validate_port_num_or_name(port: &IntOrString, path: &Path) -> Vec<FieldError> {
-    match port {
-        IntOrString::Int(n) => is_valid_port_num(i64::from(*n))
-            .into_iter()
-            .map(|msg| FieldError::invalid(path, *n, msg))
-            .collect(),
-        IntOrString::String(name) => is_valid_port_name(name)
-            .into_iter()
-            .map(|msg| FieldError::invalid(path, name.as_str(), msg))
-            .collect(),
-    }
-}
-
 // ----- security context -----
 
 /// `ValidateSecurityContext` for a container. Privileged containers are allowed (the usual
@@ -1347,17 +1324,7 @@ fn validate_security_context(
     path: &Path,
     host_users: bool,
 ) -> Vec<FieldError> {
-    let mut errs = vec![];
-    for (value, name) in [
-        (sc.run_as_user, "runAsUser"),
-        (sc.run_as_group, "runAsGroup"),
-    ] {
-        if let Some(id) = value {
-            for msg in is_valid_id(id) {
-                errs.push(FieldError::invalid(&path.child(name), id, msg));
-            }
-        }
-    }
+    let mut errs = validate_run_as_ids(sc.run_as_user, sc.run_as_group, path);
     if let Some(proc_mount) = &sc.proc_mount {
         if !["Default", "Unmasked"].contains(&proc_mount.as_str()) {
             errs.push(FieldError::not_supported(
@@ -1614,22 +1581,8 @@ fn is_dns_domain(d: &str) -> bool {
 
 // ----- JSON of internal structs (Go field names, no omitempty) -----
 
-fn json_opt_str(v: Option<&str>) -> String {
-    v.map_or_else(|| "null".to_string(), json_quote)
-}
-
 fn json_opt<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "null".to_string(), |x| x.to_string())
-}
-
-fn json_str_list(items: Option<&[String]>) -> String {
-    match items {
-        None => "null".to_string(),
-        Some(items) => {
-            let body: Vec<String> = items.iter().map(|i| json_quote(i)).collect();
-            format!("[{}]", body.join(","))
-        }
-    }
 }
 
 /// An internal `SeccompProfile` or `AppArmorProfile`.
@@ -1637,7 +1590,7 @@ fn json_profile(type_: &str, localhost: Option<&str>) -> String {
     format!(
         "{{\"Type\":{},\"LocalhostProfile\":{}}}",
         json_quote(type_),
-        json_opt_str(localhost)
+        json_opt_quote(localhost)
     )
 }
 
@@ -1647,8 +1600,8 @@ fn json_capabilities(c: Option<&Capabilities>) -> String {
         |c| {
             format!(
                 "{{\"Add\":{},\"Drop\":{}}}",
-                json_str_list(c.add.as_deref()),
-                json_str_list(c.drop.as_deref())
+                json_string_slice(c.add.as_deref()),
+                json_string_slice(c.drop.as_deref())
             )
         },
     )
@@ -1673,9 +1626,9 @@ fn json_security_context(sc: &SecurityContext) -> String {
         |w| {
             format!(
                 "{{\"GMSACredentialSpecName\":{},\"GMSACredentialSpec\":{},\"RunAsUserName\":{},\"HostProcess\":{}}}",
-                json_opt_str(w.gmsa_credential_spec_name.as_deref()),
-                json_opt_str(w.gmsa_credential_spec.as_deref()),
-                json_opt_str(w.run_as_user_name.as_deref()),
+                json_opt_quote(w.gmsa_credential_spec_name.as_deref()),
+                json_opt_quote(w.gmsa_credential_spec.as_deref()),
+                json_opt_quote(w.run_as_user_name.as_deref()),
                 json_opt(w.host_process)
             )
         },
@@ -1699,7 +1652,7 @@ fn json_security_context(sc: &SecurityContext) -> String {
         json_opt(sc.run_as_non_root),
         json_opt(sc.read_only_root_filesystem),
         json_opt(sc.allow_privilege_escalation),
-        json_opt_str(sc.proc_mount.as_deref()),
+        json_opt_quote(sc.proc_mount.as_deref()),
         seccomp,
         app_armor
     )

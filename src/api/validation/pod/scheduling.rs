@@ -10,15 +10,16 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use super::util::{
-    IS_NOT_POSITIVE_ERROR_MSG, name_errors, s, sl, validate_dns1123_subdomain, validate_ip,
-    validate_qualified_name,
-};
+use super::util::validate_ip;
 use crate::api::field::{BadValue, FieldError, Path};
 use crate::api::names;
 use crate::api::validation::meta::{
     json_quote, json_str, json_string_slice, name_is_dns_label, name_is_dns_subdomain,
     validate_label_selector,
+};
+use crate::api::validation::util::{
+    IS_NOT_POSITIVE_ERROR_MSG, name_errors, s, semantically_equal_empty_strings_unset, sl,
+    validate_dns1123_subdomain, validate_qualified_name,
 };
 
 /// Taint effects (`validateTaintEffect`), in upstream's order.
@@ -97,7 +98,7 @@ pub(super) fn validate_only_added_tolerations(
         let found = new.iter().any(|n| {
             let mut clone = o.clone();
             clone.toleration_seconds = n.toleration_seconds;
-            super::util::semantically_equal(&clone, n)
+            semantically_equal_empty_strings_unset(&clone, n)
         });
         if !found {
             return vec![FieldError::forbidden(
@@ -228,8 +229,12 @@ fn validate_node_selector_term(
     errs
 }
 
-/// `ValidateNodeSelector`: at least one term.
-fn validate_node_selector(selector: &NodeSelector, path: &Path) -> Vec<FieldError> {
+/// `ValidateNodeSelector`: at least one term (pod node affinity and PersistentVolume node
+/// affinity).
+pub(in crate::api::validation) fn validate_node_selector(
+    selector: &NodeSelector,
+    path: &Path,
+) -> Vec<FieldError> {
     let terms_path = path.child("nodeSelectorTerms");
     if selector.node_selector_terms.is_empty() {
         return vec![FieldError::required(
@@ -757,8 +762,9 @@ pub(super) fn validate_node_selector_mutation(
     vec![]
 }
 
-/// An internal `NodeSelectorTerm` as JSON (Go field names).
-pub(super) fn json_node_selector_term(term: &NodeSelectorTerm) -> String {
+/// An internal `NodeSelectorTerm` as JSON (Go field names), in pod and PersistentVolume node
+/// affinity errors.
+pub(in crate::api::validation) fn json_node_selector_term(term: &NodeSelectorTerm) -> String {
     let reqs = |list: &Option<Vec<NodeSelectorRequirement>>| match list {
         None => "null".to_string(),
         Some(items) => {

@@ -12,9 +12,10 @@ use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec};
 use super::container::{
     validate_app_armor_profile, validate_seccomp_profile_field, validate_windows_options,
 };
-use super::util::{is_valid_id, sl};
+use super::util::{is_valid_id, validate_run_as_ids};
 use crate::api::field::{FieldError, Path};
 use crate::api::validation::meta::json_str;
+use crate::api::validation::util::sl;
 
 /// Every container of the spec with its path, init containers first, as
 /// `podshelper.VisitContainersWithPath` visits them.
@@ -88,16 +89,7 @@ pub(super) fn validate_pod_security_context(spec: &PodSpec, path: &Path) -> Vec<
             errs.push(FieldError::invalid(&path.child("fsGroup"), fs_group, msg));
         }
     }
-    for (value, name) in [
-        (sc.run_as_user, "runAsUser"),
-        (sc.run_as_group, "runAsGroup"),
-    ] {
-        if let Some(id) = value {
-            for msg in is_valid_id(id) {
-                errs.push(FieldError::invalid(&path.child(name), id, msg));
-            }
-        }
-    }
+    errs.extend(validate_run_as_ids(sc.run_as_user, sc.run_as_group, path));
     for (g, gid) in sl(&sc.supplemental_groups).iter().enumerate() {
         for msg in is_valid_id(*gid) {
             errs.push(FieldError::invalid(

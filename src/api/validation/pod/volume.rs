@@ -9,18 +9,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{
-    DownwardAPIVolumeFile, KeyToPath, ObjectFieldSelector, ResourceFieldSelector, Volume,
+    DownwardAPIVolumeFile, HostPathVolumeSource, KeyToPath, NFSVolumeSource, ObjectFieldSelector,
+    ResourceFieldSelector, Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::util::{
-    FILE_MODE_ERROR_MSG, is_config_map_key, quantity, s, sl, validate_dns1123_label,
-    validate_local_descending_path, validate_local_non_reserved_path, validate_path_no_backsteps,
-    validate_qualified_name,
+    FILE_MODE_ERROR_MSG, validate_local_descending_path, validate_local_non_reserved_path,
 };
 use crate::api::field::{BadValue, FieldError, Path};
 use crate::api::names;
 use crate::api::validation::meta::{json_str, json_string_slice, name_is_dns_subdomain, too_long};
+use crate::api::validation::util::{
+    is_config_map_key, quantity, s, sl, validate_dns1123_label, validate_path_no_backsteps,
+    validate_qualified_name,
+};
 
 /// Env var `fieldRef.fieldPath` values (`validEnvDownwardAPIFieldPathExpressions`), sorted.
 pub(super) const ENV_FIELD_PATHS: [&str; 9] = [
@@ -185,21 +188,7 @@ fn validate_volume_source(
     }
     if let Some(host_path) = &vol.host_path {
         n.add(&mut errs, path.child("hostPath"), || {
-            let p = path.child("hostPath");
-            if host_path.path.is_empty() {
-                return vec![FieldError::required(&p.child("path"), "")];
-            }
-            let mut e = validate_path_no_backsteps(&host_path.path, &p.child("path"));
-            if let Some(t) = &host_path.type_
-                && !HOST_PATH_TYPES.contains(&t.as_str())
-            {
-                e.push(FieldError::not_supported(
-                    &p.child("type"),
-                    json_str(t),
-                    &HOST_PATH_TYPES,
-                ));
-            }
-            e
+            validate_host_path(host_path, &path.child("hostPath"))
         });
     }
     if let Some(git) = &vol.git_repo {
@@ -261,22 +250,7 @@ fn validate_volume_source(
     }
     if let Some(nfs) = &vol.nfs {
         n.add(&mut errs, path.child("nfs"), || {
-            let p = path.child("nfs");
-            let mut e = vec![];
-            if nfs.server.is_empty() {
-                e.push(FieldError::required(&p.child("server"), ""));
-            }
-            if nfs.path.is_empty() {
-                e.push(FieldError::required(&p.child("path"), ""));
-            }
-            if !nfs.path.starts_with('/') {
-                e.push(FieldError::invalid(
-                    &p.child("path"),
-                    nfs.path.as_str(),
-                    "must be an absolute path",
-                ));
-            }
-            e
+            validate_nfs(nfs, &path.child("nfs"))
         });
     }
     if let Some(iscsi) = &vol.iscsi {
@@ -634,6 +608,50 @@ fn validate_volume_source(
     }
     if n.count == 0 {
         errs.push(FieldError::required(path, "must specify a volume type"));
+    }
+    errs
+}
+
+/// `validateHostPathVolumeSource` (pod volumes and PersistentVolumes): the path required and
+/// without `..`, the type a supported one.
+pub(in crate::api::validation) fn validate_host_path(
+    host_path: &HostPathVolumeSource,
+    path: &Path,
+) -> Vec<FieldError> {
+    if host_path.path.is_empty() {
+        return vec![FieldError::required(&path.child("path"), "")];
+    }
+    let mut errs = validate_path_no_backsteps(&host_path.path, &path.child("path"));
+    if let Some(t) = &host_path.type_
+        && !HOST_PATH_TYPES.contains(&t.as_str())
+    {
+        errs.push(FieldError::not_supported(
+            &path.child("type"),
+            json_str(t),
+            &HOST_PATH_TYPES,
+        ));
+    }
+    errs
+}
+
+/// `validateNFSVolumeSource` (pod volumes and PersistentVolumes): server and an absolute path.
+pub(in crate::api::validation) fn validate_nfs(
+    nfs: &NFSVolumeSource,
+    path: &Path,
+) -> Vec<FieldError> {
+    let mut errs = vec![];
+    if nfs.server.is_empty() {
+        errs.push(FieldError::required(&path.child("server"), ""));
+    }
+    if nfs.path.is_empty() {
+        errs.push(FieldError::required(&path.child("path"), ""));
+    }
+    if !nfs.path.starts_with('/') {
+        errs.push(FieldError::invalid(
+            &path.child("path"),
+            nfs.path.as_str(),
+            "must be an absolute path",
+        ));
     }
     errs
 }
@@ -1070,8 +1088,12 @@ fn validate_azure_disk(
     errs
 }
 
-/// `ValidateCSIDriverName`: required, at most 63 bytes, a DNS subdomain once lowercased.
-fn validate_csi_driver_name(driver: &str, path: &Path) -> Vec<FieldError> {
+/// `ValidateCSIDriverName` (pod CSI volumes and CSI PersistentVolumes): required, at most 63
+/// bytes, a DNS subdomain once lowercased.
+pub(in crate::api::validation) fn validate_csi_driver_name(
+    driver: &str,
+    path: &Path,
+) -> Vec<FieldError> {
     let mut errs = vec![];
     if driver.is_empty() {
         errs.push(FieldError::required(path, ""));

@@ -21,12 +21,27 @@ use crate::engine::SimTime;
 
 /// The invariants checked, with the spec's ids.
 pub const CATALOGUE: &[(&str, &str)] = &[
-    ("INV3", "pods created for a StatefulSet carry its identity: name, labels, hostname, subdomain, one controller reference"),
+    (
+        "INV3",
+        "pods created for a StatefulSet carry its identity: name, labels, hostname, subdomain, one controller reference",
+    ),
     ("INV4", "no pod is created outside the set's ordinal range"),
-    ("INV5", "a pod's claims exist before it and ordinal i only ever mounts <template>-<set>-i"),
-    ("INV7", "OrderedReady: pod k is created only when every lower ordinal is Running, Ready and available"),
-    ("INV9", "OrderedReady: scale-down removes the highest condemned ordinal first, with the rest healthy"),
-    ("INV25", "accepted StatefulSet status is consistent (counts bounded, observedGeneration not ahead)"),
+    (
+        "INV5",
+        "a pod's claims exist before it and ordinal i only ever mounts <template>-<set>-i",
+    ),
+    (
+        "INV7",
+        "OrderedReady: pod k is created only when every lower ordinal is Running, Ready and available",
+    ),
+    (
+        "INV9",
+        "OrderedReady: scale-down removes the highest condemned ordinal first, with the rest healthy",
+    ),
+    (
+        "INV25",
+        "accepted StatefulSet status is consistent (counts bounded, observedGeneration not ahead)",
+    ),
 ];
 
 /// One broken guarantee.
@@ -44,7 +59,11 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} violated at seq {} ({}): {}", self.id, self.seq, self.at, self.message)
+        write!(
+            f,
+            "{} violated at seq {} ({}): {}",
+            self.id, self.seq, self.at, self.message
+        )
     }
 }
 
@@ -143,7 +162,9 @@ impl Checker {
         if set_obj.uid() != r.uid {
             return None;
         }
-        let Object::StatefulSet(set) = &*set_obj else { return None };
+        let Object::StatefulSet(set) = &*set_obj else {
+            return None;
+        };
         let set = set.clone();
         Some((set_obj, set))
     }
@@ -225,15 +246,23 @@ impl Checker {
             Some(rev) => {
                 let key = ObjectKey::new(Kind::ControllerRevision, obj.namespace(), rev);
                 if !self.state.contains_key(&key) {
-                    wrong.push(format!("controller-revision-hash {rev} (no such ControllerRevision)"));
+                    wrong.push(format!(
+                        "controller-revision-hash {rev} (no such ControllerRevision)"
+                    ));
                 }
             }
         }
         if spec.and_then(|s| s.hostname.as_deref()) != Some(name.as_str()) {
             wrong.push("spec.hostname".to_string());
         }
-        let service = set.spec.as_ref().and_then(|s| s.service_name.clone()).unwrap_or_default();
-        if !service.is_empty() && spec.and_then(|s| s.subdomain.as_deref()) != Some(service.as_str()) {
+        let service = set
+            .spec
+            .as_ref()
+            .and_then(|s| s.service_name.clone())
+            .unwrap_or_default();
+        if !service.is_empty()
+            && spec.and_then(|s| s.subdomain.as_deref()) != Some(service.as_str())
+        {
             wrong.push("spec.subdomain".to_string());
         }
         let controllers = obj
@@ -247,7 +276,14 @@ impl Checker {
             wrong.push(format!("{controllers} controller references"));
         }
         if !wrong.is_empty() {
-            self.violate("INV3", ev, format!("pod {name} was created with a wrong identity: {}", wrong.join(", ")));
+            self.violate(
+                "INV3",
+                ev,
+                format!(
+                    "pod {name} was created with a wrong identity: {}",
+                    wrong.join(", ")
+                ),
+            );
         }
         // INV4: range.
         let (start, replicas) = range_of(&set);
@@ -259,33 +295,48 @@ impl Checker {
             );
         }
         // INV5: claims exist first; sticky storage.
-        for t in set.spec.iter().flat_map(|s| s.volume_claim_templates.iter().flatten()) {
+        for t in set
+            .spec
+            .iter()
+            .flat_map(|s| s.volume_claim_templates.iter().flatten())
+        {
             let template = t.metadata.name.clone().unwrap_or_default();
             let claim = format!("{template}-{name}");
-            let mounted = spec
-                .and_then(|s| s.volumes.as_ref())
-                .is_some_and(|vols| {
-                    vols.iter().any(|v| {
-                        v.name == template
-                            && v.persistent_volume_claim
-                                .as_ref()
-                                .is_some_and(|c| c.claim_name == claim)
-                    })
-                });
+            let mounted = spec.and_then(|s| s.volumes.as_ref()).is_some_and(|vols| {
+                vols.iter().any(|v| {
+                    v.name == template
+                        && v.persistent_volume_claim
+                            .as_ref()
+                            .is_some_and(|c| c.claim_name == claim)
+                })
+            });
             if !mounted {
-                self.violate("INV5", ev, format!("pod {name} does not mount claim {claim} as volume {template}"));
+                self.violate(
+                    "INV5",
+                    ev,
+                    format!("pod {name} does not mount claim {claim} as volume {template}"),
+                );
             }
             let key = ObjectKey::new(Kind::PersistentVolumeClaim, obj.namespace(), &claim);
             if !self.state.contains_key(&key) {
-                self.violate("INV5", ev, format!("pod {name} was created before its claim {claim}"));
+                self.violate(
+                    "INV5",
+                    ev,
+                    format!("pod {name} was created before its claim {claim}"),
+                );
             }
         }
         for v in spec.and_then(|s| s.volumes.as_ref()).into_iter().flatten() {
-            let Some(c) = &v.persistent_volume_claim else { continue };
+            let Some(c) = &v.persistent_volume_claim else {
+                continue;
+            };
             let key = ObjectKey::new(Kind::PersistentVolumeClaim, obj.namespace(), &c.claim_name);
             match self.claim_owner.get(&key) {
                 Some(owner) if *owner != name => {
-                    let msg = format!("claim {} was mounted by {owner} and now by {name}", c.claim_name);
+                    let msg = format!(
+                        "claim {} was mounted by {owner} and now by {name}",
+                        c.claim_name
+                    );
                     self.violate("INV5", ev, msg);
                 }
                 _ => {
@@ -302,7 +353,12 @@ impl Checker {
             == "OrderedReady";
         if ordered && ord > start {
             self.coverage.ordered_creations_checked += 1;
-            let min_ready = i64::from(set.spec.as_ref().and_then(|s| s.min_ready_seconds).unwrap_or(0));
+            let min_ready = i64::from(
+                set.spec
+                    .as_ref()
+                    .and_then(|s| s.min_ready_seconds)
+                    .unwrap_or(0),
+            );
             let healthy: BTreeMap<i64, bool> = self
                 .set_pods(obj.namespace(), &set_name, set_obj.uid())
                 .map(|(o, p)| {
@@ -321,7 +377,10 @@ impl Checker {
                 self.violate(
                     "INV7",
                     ev,
-                    format!("pod {name} was created while {} not Running and Ready", describe_list(&missing)),
+                    format!(
+                        "pod {name} was created while {} not Running and Ready",
+                        describe_list(&missing)
+                    ),
                 );
             }
         }
@@ -337,7 +396,9 @@ impl Checker {
             return;
         };
         let set_name = set_obj.name().to_string();
-        let Some(ord) = ordinal_of(&set_name, obj.name()) else { return };
+        let Some(ord) = ordinal_of(&set_name, obj.name()) else {
+            return;
+        };
         let (start, replicas) = range_of(&set);
         let condemned = ord >= start + replicas || ord < start;
         let ordered = set
@@ -359,13 +420,19 @@ impl Checker {
             self.violate(
                 "INV9",
                 ev,
-                format!("{} started terminating while the higher condemned {} still existed", obj.name(), describe_list(&higher)),
+                format!(
+                    "{} started terminating while the higher condemned {} still existed",
+                    obj.name(),
+                    higher.join(", ")
+                ),
             );
         }
     }
 
     fn check_status(&mut self, ev: &WatchEvent) {
-        let Object::StatefulSet(set) = &*ev.object else { return };
+        let Object::StatefulSet(set) = &*ev.object else {
+            return;
+        };
         let Some(st) = &set.status else { return };
         let r = st.replicas;
         let ready = st.ready_replicas.unwrap_or(0);
@@ -379,14 +446,21 @@ impl Checker {
         if avail > ready {
             wrong.push(format!("availableReplicas {avail} > readyReplicas {ready}"));
         }
-        if let (Some(observed), Some(generation)) = (st.observed_generation, set.metadata.generation)
+        if let (Some(observed), Some(generation)) =
+            (st.observed_generation, set.metadata.generation)
             && observed > generation
         {
-            wrong.push(format!("observedGeneration {observed} > generation {generation}"));
+            wrong.push(format!(
+                "observedGeneration {observed} > generation {generation}"
+            ));
         }
         if !wrong.is_empty() {
             let name = ev.object.name().to_string();
-            self.violate("INV25", ev, format!("StatefulSet {name} status: {}", wrong.join("; ")));
+            self.violate(
+                "INV25",
+                ev,
+                format!("StatefulSet {name} status: {}", wrong.join("; ")),
+            );
         }
     }
 }
@@ -406,3 +480,6 @@ pub fn check(events: &[WatchEvent]) -> Checker {
     }
     c
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,6 +15,7 @@
 //! It must not decode, default or validate the result: `ApiServer::patch` does that, as the
 //! update path does. Patches come from users, so nothing here may panic on any input.
 
+mod apply;
 mod gofmt;
 mod json;
 mod merge;
@@ -28,6 +29,8 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::api::Kind;
+
+pub use apply::three_way_apply;
 
 /// The patch types the API accepts (`types.PatchType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,7 +7,8 @@ use clap::{Args, ValueEnum};
 
 use super::Output;
 use crate::api::{Object, ObjectKey};
-use crate::apiserver::{ApiServer, ApiServerOptions, PatchType, Subresource};
+use crate::apiserver::patch::three_way_apply;
+use crate::apiserver::{ApiServer, ApiServerOptions};
 use crate::engine::SimRng;
 use crate::kubectl::errors::{KubectlError, check_err};
 use crate::manifest::{self, ManifestError, Manifests};
@@ -199,28 +200,43 @@ fn set_namespace(obj: &mut Object, flag: Option<&str>) -> Result<(), String> {
 }
 
 /// `kubectl apply`'s create-or-update: a new object is created; an object already applied
-/// earlier in the input is patched with the document (`configured`), or left alone
-/// (`unchanged`) when that changes nothing. The patch keeps what the server filled in
-/// (a Service's clusterIP), as apply's three-way merge does.
+/// earlier in the input is updated with apply's three-way merge of the last applied
+/// configuration, the document and the live object (`configured`), or left alone when that
+/// changes nothing (`unchanged`).
 fn apply(
     api: &mut ApiServer,
     obj: Object,
 ) -> Result<(std::sync::Arc<Object>, &'static str), crate::apiserver::ApiError> {
     let key: ObjectKey = obj.key();
-    if api.try_get(&key).is_some() {
-        let rv = api.resource_version();
-        let stored = api.patch(
-            &key,
-            PatchType::Strategic,
-            &obj.to_json(),
-            Subresource::None,
-        )?;
-        let verb = if api.resource_version() == rv {
-            "unchanged"
-        } else {
-            "configured"
-        };
-        return Ok((stored, verb));
-    }
-    Ok((api.create(obj)?, "created"))
+    let Some(current) = api.try_get(&key).cloned() else {
+        return Ok((api.create(obj)?, "created"));
+    };
+    let original: Option<serde_json::Value> = current
+        .meta()
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(LAST_APPLIED))
+        .and_then(|s| serde_json::from_str(s).ok());
+    let merged = three_way_apply(
+        key.kind,
+        original.as_ref(),
+        &obj.to_json(),
+        &current.to_json(),
+    );
+    let updated = Object::from_json(key.kind, merged).map_err(|e| {
+        crate::apiserver::ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: {e}",
+            key.kind.info().kind,
+            key.kind.info().version,
+            key.kind.info().kind
+        ))
+    })?;
+    let rv = api.resource_version();
+    let stored = api.update(updated)?;
+    let verb = if api.resource_version() == rv {
+        "unchanged"
+    } else {
+        "configured"
+    };
+    Ok((stored, verb))
 }

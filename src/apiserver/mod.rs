@@ -11,6 +11,7 @@
 pub mod admission;
 pub mod client;
 pub mod error;
+pub mod eviction;
 pub mod patch;
 pub mod strategy;
 pub mod watch;

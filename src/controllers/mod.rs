@@ -8,6 +8,7 @@
 
 pub mod garbage_collector;
 pub mod namespace;
+pub mod node;
 pub mod protection;
 pub mod serviceaccount;
 

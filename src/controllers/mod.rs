@@ -1,6 +1,7 @@
 //! Controllers of kube-controller-manager that the API server's semantics depend on: the
 //! garbage collector, the namespace controller, the service-account and root-CA publishers,
-//! and the PVC/PV protection controllers.
+//! the PVC/PV protection controllers, and the storage controllers of [`volume`] (PV binder,
+//! external provisioners, expansion).
 //!
 //! Each reads the API server and writes only through its public API; none calls another.
 //! Each `sync` does one pass and returns how many writes it made, so a caller (the engine,
@@ -11,6 +12,7 @@ pub mod namespace;
 pub mod node;
 pub mod protection;
 pub mod serviceaccount;
+pub mod volume;
 
 use crate::apiserver::ApiServer;
 use crate::sim::Controller;
@@ -21,7 +23,8 @@ pub fn builtin() -> Vec<Box<dyn Controller>> {
         Box::new(serviceaccount::ServiceAccountController),
         Box::new(garbage_collector::GarbageCollector),
         Box::new(namespace::NamespaceController),
-        Box::new(protection::ProtectionController),
+        Box::new(protection::PvcProtectionController::new()),
+        Box::new(protection::PvProtectionController::new()),
     ]
 }
 

@@ -1521,14 +1521,8 @@ fn in_a_simulation_a_claim_goes_pending_to_bound_with_kind_timings() {
     {
         sim.add_controller(c);
     }
+    // The kind bootstrap creates the nodes, kind-worker among them.
     sim.write(|api| crate::cluster::bootstrap_kind(api).unwrap());
-    sim.write(|api| {
-        api.create(obj(json!({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": "kind-worker", "labels": {"kubernetes.io/hostname": "kind-worker"}},
-        })))
-        .unwrap()
-    });
     let c = sim.write(|api| {
         api.create(obj(json!({
             "apiVersion": "v1", "kind": "PersistentVolumeClaim",

@@ -25,13 +25,23 @@
 //! - Floats must reach the printers exact: serde_json's default float parsing can be one ulp
 //!   off where Go's is exact (its `float_roundtrip` feature fixes that).
 
+pub mod columns;
+pub mod custom_columns;
+pub mod describe;
+pub mod duration;
 mod gonum;
+pub mod gotemplate;
 pub mod json;
+pub mod jsonpath;
 mod resolve;
+pub mod table;
+pub mod tabwriter;
 pub mod yaml;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_print;
 
 use serde_json::Value;
 

@@ -1,14 +1,18 @@
-//! Controllers of kube-controller-manager that the API server's semantics depend on: the
-//! garbage collector, the namespace controller, the service-account and root-CA publishers,
-//! and the PVC/PV protection controllers.
+//! Controllers of kube-controller-manager: the garbage collector, the namespace controller,
+//! the service-account and root-CA publishers, the PVC/PV protection controllers, and the
+//! workload and service-networking controllers (Deployment, ReplicaSet, Endpoints,
+//! EndpointSlice).
 //!
 //! Each reads the API server and writes only through its public API; none calls another.
 //! Each `sync` does one pass and returns how many writes it made, so a caller (the engine,
 //! or [`settle`] in tests and `stsim validate`) can run them until nothing changes.
 
+pub mod deployment;
+pub mod endpoints;
 pub mod garbage_collector;
 pub mod namespace;
 pub mod protection;
+pub mod replicaset;
 pub mod serviceaccount;
 
 use crate::apiserver::ApiServer;
@@ -21,6 +25,17 @@ pub fn builtin() -> Vec<Box<dyn Controller>> {
         Box::new(garbage_collector::GarbageCollector),
         Box::new(namespace::NamespaceController),
         Box::new(protection::ProtectionController),
+    ]
+}
+
+/// The workload and service-networking controllers: Deployment, ReplicaSet, Endpoints and
+/// EndpointSlice (not in [`builtin`], which the API-semantics tests and `validate` run).
+pub fn workloads_and_networking() -> Vec<Box<dyn Controller>> {
+    vec![
+        Box::new(deployment::DeploymentController::new()),
+        Box::new(replicaset::ReplicaSetController::new()),
+        Box::new(endpoints::EndpointsController::new()),
+        Box::new(endpoints::slice::EndpointSliceController::new()),
     ]
 }
 

@@ -8,7 +8,9 @@
 //! - [`manifest`]: reading YAML/JSON manifests from files, directories and stdin, strictly.
 //! - [`cluster`]: the objects a fresh (kind) cluster starts with.
 //! - [`controllers`]: reconcilers: garbage collector, namespace controller, service accounts,
-//!   PVC/PV protection.
+//!   PVC/PV protection, Deployment, ReplicaSet, Endpoints, EndpointSlice.
+//! - [`dns`]: cluster DNS as data: what CoreDNS answers for a name, from Services and
+//!   EndpointSlices, with its cache and informer delay.
 //! - [`sim`]: the simulation loop: controllers woken by watch events after their reaction
 //!   latency, timing profiles, Kubernetes Events.
 //! - [`apiserver`]: the simulated API server: object tables, resourceVersions, watch stream,
@@ -25,6 +27,7 @@ pub mod apiserver;
 pub mod cli;
 pub mod cluster;
 pub mod controllers;
+pub mod dns;
 pub mod engine;
 pub mod invariants;
 pub mod kubectl;

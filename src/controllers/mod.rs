@@ -1,16 +1,20 @@
-//! Controllers of kube-controller-manager that the API server's semantics depend on: the
-//! garbage collector, the namespace controller, the service-account and root-CA publishers,
-//! the PVC/PV protection controllers, and the storage controllers of [`volume`] (PV binder,
-//! external provisioners, expansion).
+//! Controllers of kube-controller-manager and the external provisioners: the garbage
+//! collector, the namespace controller, the service-account and root-CA publishers, the PVC/PV
+//! protection controllers, the storage controllers of [`volume`] (PV binder, provisioners,
+//! expansion), the node controllers of [`node`], and the workload and service-networking
+//! controllers (Deployment, ReplicaSet, Endpoints, EndpointSlice).
 //!
 //! Each reads the API server and writes only through its public API; none calls another.
 //! Each `sync` does one pass and returns how many writes it made, so a caller (the engine,
 //! or [`settle`] in tests and `stsim validate`) can run them until nothing changes.
 
+pub mod deployment;
+pub mod endpoints;
 pub mod garbage_collector;
 pub mod namespace;
 pub mod node;
 pub mod protection;
+pub mod replicaset;
 pub mod serviceaccount;
 pub mod volume;
 
@@ -25,6 +29,17 @@ pub fn builtin() -> Vec<Box<dyn Controller>> {
         Box::new(namespace::NamespaceController),
         Box::new(protection::PvcProtectionController::new()),
         Box::new(protection::PvProtectionController::new()),
+    ]
+}
+
+/// The workload and service-networking controllers: Deployment, ReplicaSet, Endpoints and
+/// EndpointSlice (not in [`builtin`], which the API-semantics tests and `validate` run).
+pub fn workloads_and_networking() -> Vec<Box<dyn Controller>> {
+    vec![
+        Box::new(deployment::DeploymentController::new()),
+        Box::new(replicaset::ReplicaSetController::new()),
+        Box::new(endpoints::EndpointsController::new()),
+        Box::new(endpoints::slice::EndpointSliceController::new()),
     ]
 }
 

@@ -10,6 +10,7 @@ pub mod garbage_collector;
 pub mod namespace;
 pub mod protection;
 pub mod serviceaccount;
+pub mod statefulset;
 
 use crate::apiserver::ApiServer;
 use crate::sim::Controller;

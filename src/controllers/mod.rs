@@ -16,6 +16,7 @@ pub mod node;
 pub mod protection;
 pub mod replicaset;
 pub mod serviceaccount;
+pub mod statefulset;
 pub mod volume;
 
 use crate::apiserver::ApiServer;

@@ -311,6 +311,7 @@ impl ApiServer {
 
     /// Stores `obj` under a new resourceVersion and appends the watch event.
     fn store(&mut self, mut obj: Object, event_type: WatchEventType) -> Arc<Object> {
+        normalize_meta(obj.meta_mut());
         self.resource_version += 1;
         obj.meta_mut().resource_version = Some(self.resource_version.to_string());
         let key = obj.key();
@@ -575,6 +576,8 @@ impl ApiServer {
                 obj
             }
         };
+        let mut new = new;
+        normalize_meta(new.meta_mut());
         let errors = match sub {
             Subresource::Status => validate_status_update(&new, &old, &self.validation_options()),
             Subresource::None => validate_update(&new, &old, &self.validation_options()),
@@ -967,6 +970,25 @@ impl ApiServer {
             return Ok(self.store(obj, WatchEventType::Deleted));
         }
         Ok(self.store(obj, WatchEventType::Modified))
+    }
+}
+
+/// Go's `omitempty` on ObjectMeta: an empty list or map is stored (and served) as absent.
+fn normalize_meta(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) {
+    if meta.finalizers.as_ref().is_some_and(Vec::is_empty) {
+        meta.finalizers = None;
+    }
+    if meta.owner_references.as_ref().is_some_and(Vec::is_empty) {
+        meta.owner_references = None;
+    }
+    if meta.labels.as_ref().is_some_and(|m| m.is_empty()) {
+        meta.labels = None;
+    }
+    if meta.annotations.as_ref().is_some_and(|m| m.is_empty()) {
+        meta.annotations = None;
+    }
+    if meta.managed_fields.as_ref().is_some_and(Vec::is_empty) {
+        meta.managed_fields = None;
     }
 }
 

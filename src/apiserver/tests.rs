@@ -1132,3 +1132,23 @@ fn a_service_update_without_cluster_ip_keeps_the_allocated_one() {
     };
     assert_eq!(ip(&updated), ip(&created));
 }
+
+#[test]
+fn empty_metadata_lists_and_maps_are_stored_as_absent() {
+    let mut api = server();
+    let mut c = configmap("c");
+    c.meta_mut().labels = Some(Default::default());
+    c.meta_mut().finalizers = Some(vec![]);
+    let stored = api.create(c).unwrap();
+    assert!(stored.meta().labels.is_none());
+    assert!(stored.meta().finalizers.is_none());
+    let patched = api
+        .patch(
+            &key(Kind::ConfigMap, "c"),
+            PatchType::Merge,
+            &json!({"metadata": {"ownerReferences": []}}),
+            Subresource::None,
+        )
+        .unwrap();
+    assert!(patched.meta().owner_references.is_none());
+}

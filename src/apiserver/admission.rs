@@ -55,6 +55,66 @@ pub fn admit_create(api: &mut ApiServer, obj: &mut Object) -> Result<(), ApiErro
     Ok(())
 }
 
+/// Runs the admission plugins that act on updates: PersistentVolumeClaimResize.
+pub fn admit_update(api: &ApiServer, new: &Object, old: &Object) -> Result<(), ApiError> {
+    if let (Object::PersistentVolumeClaim(n), Object::PersistentVolumeClaim(o)) = (new, old) {
+        admit_claim_resize(api, n, o)?;
+    }
+    Ok(())
+}
+
+/// PersistentVolumeClaimResize: a claim's storage request may only grow when it is bound and
+/// its class allows expansion.
+fn admit_claim_resize(
+    api: &ApiServer,
+    new: &k8s_openapi::api::core::v1::PersistentVolumeClaim,
+    old: &k8s_openapi::api::core::v1::PersistentVolumeClaim,
+) -> Result<(), ApiError> {
+    let storage = |c: &k8s_openapi::api::core::v1::PersistentVolumeClaim| {
+        c.spec
+            .as_ref()
+            .and_then(|s| s.resources.as_ref())
+            .and_then(|r| r.requests.as_ref())
+            .and_then(|r| r.get("storage"))
+            .and_then(|q| crate::api::quantity::Quantity::parse(&q.0).ok())
+    };
+    let (Some(n), Some(o)) = (storage(new), storage(old)) else {
+        return Ok(());
+    };
+    if n.cmp(&o) != std::cmp::Ordering::Greater {
+        return Ok(());
+    }
+    let name = new.metadata.name.clone().unwrap_or_default();
+    let bound = old.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound");
+    if !bound {
+        return Err(ApiError::forbidden(
+            Kind::PersistentVolumeClaim,
+            &name,
+            "Only bound persistent volume claims can be expanded",
+        ));
+    }
+    let class = old
+        .spec
+        .as_ref()
+        .and_then(|s| s.storage_class_name.clone())
+        .unwrap_or_default();
+    let expandable = !class.is_empty()
+        && api
+            .try_get(&ObjectKey::cluster(Kind::StorageClass, &class))
+            .is_some_and(|sc| match &**sc {
+                Object::StorageClass(sc) => sc.allow_volume_expansion == Some(true),
+                _ => false,
+            });
+    if !expandable {
+        return Err(ApiError::forbidden(
+            Kind::PersistentVolumeClaim,
+            &name,
+            "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
+        ));
+    }
+    Ok(())
+}
+
 fn add_finalizer(obj: &mut Object, finalizer: &str) {
     let f = obj.meta_mut().finalizers.get_or_insert_with(Vec::new);
     if !f.iter().any(|x| x == finalizer) {

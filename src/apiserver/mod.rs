@@ -442,6 +442,12 @@ impl ApiServer {
             }
         }
         strategy::prepare_for_create(&mut obj);
+        if let Object::PersistentVolume(pv) = &mut obj {
+            // PersistentVolumeLastPhaseTransitionTime (GA): the create strategy stamps it.
+            pv.status
+                .get_or_insert_with(Default::default)
+                .last_phase_transition_time = Some(self.now.to_k8s_time());
+        }
         {
             let uid = self.rng.uuid();
             let meta = obj.meta_mut();
@@ -578,6 +584,24 @@ impl ApiServer {
         };
         let mut new = new;
         normalize_meta(new.meta_mut());
+        if let (Object::PersistentVolume(n), Object::PersistentVolume(o)) = (&mut new, &*old) {
+            // The status strategy stamps a phase change unless the writer did.
+            let phase = |pv: &k8s_openapi::api::core::v1::PersistentVolume| {
+                pv.status.as_ref().and_then(|s| s.phase.clone())
+            };
+            if phase(n) != phase(o)
+                && let Some(st) = n.status.as_mut()
+                && st.last_phase_transition_time
+                    == o.status
+                        .as_ref()
+                        .and_then(|s| s.last_phase_transition_time.clone())
+            {
+                st.last_phase_transition_time = Some(self.now.to_k8s_time());
+            }
+        }
+        if sub == Subresource::None {
+            admission::admit_update(self, &new, &old)?;
+        }
         let errors = match sub {
             Subresource::Status => validate_status_update(&new, &old, &self.validation_options()),
             Subresource::None => validate_update(&new, &old, &self.validation_options()),

@@ -1152,3 +1152,87 @@ fn empty_metadata_lists_and_maps_are_stored_as_absent() {
         .unwrap();
     assert!(patched.meta().owner_references.is_none());
 }
+
+#[test]
+fn claims_grow_only_when_bound_in_an_expandable_class() {
+    let mut api = server();
+    api.create(obj(json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "standard"}, "provisioner": "rancher.io/local-path"
+    })))
+    .unwrap();
+    let claim = api
+        .create(obj(json!({
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data", "namespace": "default"},
+            "spec": {"storageClassName": "standard", "accessModes": ["ReadWriteOnce"],
+                     "resources": {"requests": {"storage": "1Gi"}}}
+        })))
+        .unwrap();
+    let grow = json!({"spec": {"resources": {"requests": {"storage": "2Gi"}}}});
+    let k = key(Kind::PersistentVolumeClaim, "data");
+    let err = api
+        .patch(&k, PatchType::Merge, &grow, Subresource::None)
+        .unwrap_err();
+    assert_eq!(
+        err.message,
+        "persistentvolumeclaims \"data\" is forbidden: Only bound persistent volume claims can be expanded"
+    );
+    let mut bound = (*claim).clone();
+    if let Object::PersistentVolumeClaim(c) = &mut bound {
+        c.status.as_mut().unwrap().phase = Some("Bound".into());
+    }
+    bound.meta_mut().resource_version = None;
+    api.update_status(bound).unwrap();
+    let err = api
+        .patch(&k, PatchType::Merge, &grow, Subresource::None)
+        .unwrap_err();
+    assert_eq!(
+        err.message,
+        "persistentvolumeclaims \"data\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize"
+    );
+    api.patch(
+        &ObjectKey::cluster(Kind::StorageClass, "standard"),
+        PatchType::Merge,
+        &json!({"allowVolumeExpansion": true}),
+        Subresource::None,
+    )
+    .unwrap();
+    api.patch(&k, PatchType::Merge, &grow, Subresource::None)
+        .unwrap();
+}
+
+#[test]
+fn volumes_stamp_their_last_phase_transition() {
+    let mut api = server();
+    api.set_now(SimTime::from_ms(7_000));
+    let pv = api
+        .create(obj(json!({
+            "apiVersion": "v1", "kind": "PersistentVolume",
+            "metadata": {"name": "pv1"},
+            "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                     "hostPath": {"path": "/tmp/pv1"}}
+        })))
+        .unwrap();
+    let Object::PersistentVolume(p) = &*pv else {
+        unreachable!()
+    };
+    let st = p.status.as_ref().unwrap();
+    assert_eq!(
+        st.last_phase_transition_time,
+        Some(SimTime::from_ms(7_000).to_k8s_time())
+    );
+    api.set_now(SimTime::from_ms(9_000));
+    let mut avail = (*pv).clone();
+    if let Object::PersistentVolume(p) = &mut avail {
+        p.status.as_mut().unwrap().phase = Some("Available".into());
+    }
+    let out = api.update_status(avail).unwrap();
+    let Object::PersistentVolume(p) = &*out else {
+        unreachable!()
+    };
+    assert_eq!(
+        p.status.as_ref().unwrap().last_phase_transition_time,
+        Some(SimTime::from_ms(9_000).to_k8s_time())
+    );
+}

@@ -1256,12 +1256,29 @@ fn a_csi_claim_grows_through_the_resizer_and_the_kubelet() {
 fn a_claim_is_not_resized_when_its_class_does_not_allow_it() {
     let mut h = harness();
     let (_binder, pv_name) = expandable(&mut h, false);
-    let mut resizer = ResizeController::new(vec![&EBS_CSI]);
     at(&mut h, 6000);
-    grow(&mut h, "4Gi");
-    h.take_calls();
-    assert_eq!(h.reconcile(&mut resizer, &pvc_key("data")), Requeue::No);
-    assert!(h.take_calls().is_empty());
+    // The PersistentVolumeClaimResize admission plugin refuses the request outright.
+    let mut c = (*get(&h, &pvc_key("data"))).clone();
+    if let Object::PersistentVolumeClaim(pvc) = &mut c {
+        pvc.spec
+            .as_mut()
+            .unwrap()
+            .resources
+            .as_mut()
+            .unwrap()
+            .requests
+            .as_mut()
+            .unwrap()
+            .insert(
+                "storage".into(),
+                k8s_openapi::apimachinery::pkg::api::resource::Quantity("4Gi".into()),
+            );
+    }
+    let err = h.api.update(c).unwrap_err();
+    assert_eq!(
+        err.message,
+        "persistentvolumeclaims \"data\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize"
+    );
     assert_eq!(
         json_of(&h, &pv_key(&pv_name))["spec"]["capacity"]["storage"],
         "1Gi"
@@ -1275,6 +1292,15 @@ fn a_claim_is_not_resized_when_its_class_does_not_allow_it() {
 #[test]
 fn local_path_claims_have_no_resizer() {
     let mut h = kind_cluster();
+    // kind's class does not allow expansion; a class that does still finds no resizer.
+    h.api
+        .patch(
+            &ObjectKey::cluster(Kind::StorageClass, "standard"),
+            crate::apiserver::PatchType::Merge,
+            &json!({"allowVolumeExpansion": true}),
+            crate::apiserver::Subresource::None,
+        )
+        .unwrap();
     let mut binder = PersistentVolumeController::new();
     let mut lp = ExternalProvisioner::new(ProvisionerKind::LocalPath);
     let mut resizer = ResizeController::new(vec![&EBS_CSI]);

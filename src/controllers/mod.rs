@@ -9,6 +9,7 @@
 pub mod garbage_collector;
 pub mod namespace;
 pub mod protection;
+pub mod scheduler;
 pub mod serviceaccount;
 
 use crate::apiserver::ApiServer;

@@ -15,6 +15,7 @@ pub mod namespace;
 pub mod node;
 pub mod protection;
 pub mod replicaset;
+pub mod scheduler;
 pub mod serviceaccount;
 pub mod statefulset;
 pub mod volume;

@@ -27,6 +27,7 @@ pub mod cluster;
 pub mod controllers;
 pub mod engine;
 pub mod kubectl;
+pub mod kubelet;
 pub mod manifest;
 pub mod printers;
 pub mod sim;

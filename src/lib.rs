@@ -31,6 +31,7 @@ pub mod dns;
 pub mod engine;
 pub mod invariants;
 pub mod kubectl;
+pub mod kubelet;
 pub mod manifest;
 pub mod printers;
 pub mod scenario;

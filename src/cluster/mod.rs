@@ -76,20 +76,30 @@ pub fn bootstrap_kind(api: &mut ApiServer) -> Result<(), ApiError> {
     bootstrap(api, &ClusterProfile::default_kind())
 }
 
-/// Creates the bootstrap objects of `profile` at the API server's current time and lets the
-/// built-in controllers add what they add (service accounts, root CA config maps).
-pub fn bootstrap(api: &mut ApiServer, profile: &ClusterProfile) -> Result<(), ApiError> {
-    let settle = |api: &mut ApiServer| {
-        controllers::settle(api, 10)
-            .map(|_| ())
-            .map_err(|w| ApiError::internal(format!("bootstrap did not settle after {w} writes")))
-    };
+fn settle(api: &mut ApiServer) -> Result<(), ApiError> {
+    controllers::settle(api, 10)
+        .map(|_| ())
+        .map_err(|w| ApiError::internal(format!("bootstrap did not settle after {w} writes")))
+}
+
+/// Creates the control plane's bootstrap objects only (namespaces, the default StorageClass,
+/// the `kubernetes` and `kube-dns` Services), for a cluster whose kubelets register their own
+/// nodes.
+pub fn bootstrap_control_plane(api: &mut ApiServer) -> Result<(), ApiError> {
     for (i, obj) in kind_bootstrap_objects().into_iter().enumerate() {
         api.create(obj)?;
         if i == 4 {
             settle(api)?;
         }
     }
+    settle(api)
+}
+
+/// Creates the bootstrap objects of `profile` at the API server's current time, its Nodes and
+/// their Leases as if already registered, and lets the built-in controllers add what they add
+/// (service accounts, root CA config maps). For API-only uses (no kubelets).
+pub fn bootstrap(api: &mut ApiServer, profile: &ClusterProfile) -> Result<(), ApiError> {
+    bootstrap_control_plane(api)?;
     let now = api.now();
     for node in profile.nodes_in_registration_order() {
         let created = api.create(Object::Node(nodes::node_object(profile, node, now)))?;

@@ -13,6 +13,7 @@
 
 pub mod nodes;
 pub mod profile;
+pub mod world;
 
 use serde_json::json;
 

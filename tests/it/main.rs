@@ -2,9 +2,12 @@
 //!
 //! - `validate`: `stsim validate` end to end (the binary, its stdout, stderr and exit codes) on
 //!   the broken-manifest fixtures and on every seed model's manifests.
+//! - `transcripts`: the real "StatefulSet Basics" transcripts reproduced through the library:
+//!   per-pod state sequences and cross-pod order.
 //! - `manifest_fuzz`: random bytes and random YAML into the manifest loader and decoder never
 //!   panic.
 
 mod manifest_fuzz;
 mod support;
+mod transcripts;
 mod validate;

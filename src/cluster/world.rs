@@ -1,0 +1,168 @@
+//! A whole simulated cluster: the control plane's controllers, the scheduler, the storage
+//! controllers and provisioners, and one kubelet per node of a cluster profile, brought up to
+//! the point a learner's terminal starts at (every node Ready).
+
+use std::rc::Rc;
+
+use crate::api::{Kind, Object};
+use crate::apiserver::{ApiError, ApiServerOptions};
+use crate::controllers::{self, scheduler::Scheduler, statefulset::StatefulSetController};
+use crate::engine::{SimDuration, SimTime};
+use crate::kubelet::{self, AppRegistry, KubeletConfig};
+use crate::sim::{Sim, SimConfig, TimingProfile};
+
+use super::{ClusterProfile, bootstrap_control_plane, nodes};
+
+/// How to build a world.
+#[derive(Clone, Debug)]
+pub struct WorldConfig {
+    /// The run's seed.
+    pub seed: u64,
+    /// Latencies.
+    pub timing: TimingProfile,
+    /// Nodes and feature gates.
+    pub cluster: ClusterProfile,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            seed: 0,
+            timing: TimingProfile::kind(),
+            cluster: ClusterProfile::default_kind(),
+        }
+    }
+}
+
+/// Why a world could not be brought up.
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    /// A bootstrap object was refused.
+    #[error("bootstrapping the cluster: {0}")]
+    Bootstrap(#[from] ApiError),
+    /// The nodes did not all become Ready within the start-up bound.
+    #[error("the cluster did not come up: {0}")]
+    NotReady(String),
+}
+
+/// How long a cluster may take to come up before it is reported broken.
+const STARTUP_LIMIT: SimDuration = SimDuration::from_secs(120);
+
+/// The kubelet configuration of a profile's node: what the Node object says about it.
+fn kubelet_config(profile: &ClusterProfile, node: &super::NodeProfile) -> KubeletConfig {
+    let object = nodes::node_object(profile, node, SimTime::ZERO);
+    let index = u8::try_from(node.registration_index).unwrap_or(u8::MAX);
+    let preloaded = KubeletConfig::kind_node(&node.name, index).preloaded_images;
+    KubeletConfig {
+        node_name: node.name.clone(),
+        node_ip: node.internal_ip.clone(),
+        pod_cidr: node.pod_cidr.clone(),
+        labels: object.metadata.labels.clone().unwrap_or_default(),
+        taints: object
+            .spec
+            .as_ref()
+            .and_then(|s| s.taints.clone())
+            .unwrap_or_default(),
+        capacity: object
+            .status
+            .as_ref()
+            .and_then(|s| s.capacity.clone())
+            .unwrap_or_default(),
+        preloaded_images: preloaded,
+        provider_id: object.spec.as_ref().and_then(|s| s.provider_id.clone()),
+    }
+}
+
+/// Builds the simulation of a cluster and runs it until every node is Ready.
+pub fn build(config: WorldConfig) -> Result<Sim, WorldError> {
+    build_with_apps(config, AppRegistry::new())
+}
+
+/// [`build`] with a given application registry (what each image does).
+pub fn build_with_apps(config: WorldConfig, apps: AppRegistry) -> Result<Sim, WorldError> {
+    let gate = config
+        .cluster
+        .feature_gates
+        .get("MaxUnavailableStatefulSet")
+        .copied()
+        .unwrap_or(true);
+    let mut sim = Sim::new(SimConfig {
+        seed: config.seed,
+        profile: config.timing,
+        api: ApiServerOptions {
+            max_unavailable_gate: gate,
+        },
+    });
+    // The scheduler first: it learns about pods from watch events only.
+    sim.add_controller(Box::new(Scheduler::new()));
+    for c in controllers::builtin()
+        .into_iter()
+        .chain(controllers::volume::controllers())
+        .chain(controllers::node::controllers())
+        .chain(controllers::workloads_and_networking())
+    {
+        sim.add_controller(c);
+    }
+    sim.add_controller(Box::new(StatefulSetController::new(gate)));
+    sim.write(bootstrap_control_plane)?;
+    let apps = Rc::new(apps);
+    for node in config.cluster.nodes_in_registration_order() {
+        kubelet::install(
+            &mut sim,
+            kubelet_config(&config.cluster, node),
+            apps.clone(),
+        );
+    }
+    let expected = config.cluster.nodes.len();
+    let deadline = sim.now() + STARTUP_LIMIT;
+    while ready_nodes(&sim) < expected {
+        if sim.now() >= deadline {
+            return Err(WorldError::NotReady(format!(
+                "{} of {expected} nodes Ready after {STARTUP_LIMIT}",
+                ready_nodes(&sim)
+            )));
+        }
+        let step = sim.now() + SimDuration::from_ms(100);
+        if let crate::engine::RunEnd::StepLimit { .. } = sim.run_until(step, 1_000_000) {
+            return Err(WorldError::NotReady("start-up hit the step limit".into()));
+        }
+    }
+    Ok(sim)
+}
+
+/// Nodes whose Ready condition is True.
+pub fn ready_nodes(sim: &Sim) -> usize {
+    sim.api()
+        .iter_kind(Kind::Node, None)
+        .filter(|n| match &***n {
+            Object::Node(n) => n
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True")),
+            _ => false,
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_default_kind_cluster_comes_up_with_four_ready_nodes() {
+        let sim = build(WorldConfig::default()).unwrap();
+        assert_eq!(ready_nodes(&sim), 4);
+        assert!(sim.now() < SimTime::ZERO + STARTUP_LIMIT);
+        let names = super::super::node_names(sim.api());
+        assert_eq!(
+            names,
+            [
+                "kind-control-plane",
+                "kind-worker",
+                "kind-worker2",
+                "kind-worker3"
+            ]
+        );
+    }
+}

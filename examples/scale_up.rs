@@ -55,10 +55,7 @@ fn main() {
     });
     sim.run_for(SimDuration::from_secs(120), 1_000_000);
 
-    println!(
-        "{:>9}  {:<8} {:<6} {:<10} {}",
-        "TIME", "NAME", "READY", "STATUS", "EVENT"
-    );
+    println!("     TIME  NAME     READY  STATUS     EVENT");
     for ev in sim.api().watch_since(start) {
         let Object::Pod(pod) = &*ev.object else {
             continue;

@@ -4,10 +4,12 @@
 //!   the broken-manifest fixtures and on every seed model's manifests.
 //! - `transcripts`: the real "StatefulSet Basics" transcripts reproduced through the library:
 //!   per-pod state sequences and cross-pod order.
+//! - `node_failure`: a lost node, its Terminating pods, force delete and node-local volumes.
 //! - `manifest_fuzz`: random bytes and random YAML into the manifest loader and decoder never
 //!   panic.
 
 mod manifest_fuzz;
+mod node_failure;
 mod support;
 mod transcripts;
 mod validate;

@@ -57,6 +57,8 @@ struct Slot {
     rng: SimRng,
     /// Keys queued, with the time their reconcile is due (the earliest request wins).
     pending: BTreeMap<ObjectKey, SimTime>,
+    /// Reconciles run so far.
+    reconciles: u64,
 }
 
 /// A running simulation.
@@ -158,6 +160,7 @@ impl Sim {
             controller,
             rng,
             pending: BTreeMap::new(),
+            reconciles: 0,
         });
     }
 
@@ -198,6 +201,14 @@ impl Sim {
     /// Steps handled so far.
     pub fn steps(&self) -> u64 {
         self.engine.steps()
+    }
+
+    /// How many reconciles each controller has run, in the order they were added.
+    pub fn reconcile_counts(&self) -> Vec<(&'static str, u64)> {
+        self.slots
+            .iter()
+            .map(|s| (s.controller.name(), s.reconciles))
+            .collect()
     }
 
     /// Queues `key` for controller `slot` at `at`, unless it is already queued no later.
@@ -260,6 +271,7 @@ impl Sim {
             faults: &mut self.faults,
             env: &self.env,
         };
+        slot.reconciles += 1;
         let requeue = slot.controller.reconcile(&ev.key, &mut cx);
         let mut wakeups = std::mem::take(&mut cx.wakeups);
         if let Requeue::After(d) = requeue {

@@ -75,7 +75,11 @@ fn a_lost_node_never_yields_two_pods_of_one_identity_and_force_delete_releases_i
     // The node goes Unknown after the grace period; its pods are marked not ready, then
     // evicted after their 300 s toleration, but stay Terminating: nobody confirms.
     sim.run_for(SimDuration::from_secs(400), 5_000_000);
-    let Object::Node(n) = &*sim.api().get(&ObjectKey::cluster(Kind::Node, &node)).unwrap() else {
+    let Object::Node(n) = &*sim
+        .api()
+        .get(&ObjectKey::cluster(Kind::Node, &node))
+        .unwrap()
+    else {
         unreachable!()
     };
     let ready = n
@@ -86,8 +90,15 @@ fn a_lost_node_never_yields_two_pods_of_one_identity_and_force_delete_releases_i
         .unwrap();
     assert_eq!(ready.status, "Unknown");
     let stuck = pod(&sim, "web-1").unwrap();
-    assert_eq!(stuck.metadata.uid.as_deref(), Some(uid.as_str()), "no second web-1");
-    assert!(stuck.metadata.deletion_timestamp.is_some(), "evicted, still Terminating");
+    assert_eq!(
+        stuck.metadata.uid.as_deref(),
+        Some(uid.as_str()),
+        "no second web-1"
+    );
+    assert!(
+        stuck.metadata.deletion_timestamp.is_some(),
+        "evicted, still Terminating"
+    );
     let incarnations: std::collections::BTreeSet<String> = sim
         .api()
         .watch_events()
@@ -95,20 +106,30 @@ fn a_lost_node_never_yields_two_pods_of_one_identity_and_force_delete_releases_i
         .filter(|e| e.object.kind() == Kind::Pod && e.object.name() == "web-1")
         .map(|e| e.object.uid().to_string())
         .collect();
-    assert_eq!(incarnations.len(), 1, "the StatefulSet waits for the old web-1 to be gone");
+    assert_eq!(
+        incarnations.len(),
+        1,
+        "the StatefulSet waits for the old web-1 to be gone"
+    );
 
     // Force delete: the identity comes back, but its claim's volume lives on the dead node.
     sim.write(|api| {
         api.delete(
             &ObjectKey::new(Kind::Pod, "default", "web-1"),
-            &DeleteOptions { grace_period_seconds: Some(0), ..Default::default() },
+            &DeleteOptions {
+                grace_period_seconds: Some(0),
+                ..Default::default()
+            },
         )
         .unwrap()
     });
     sim.run_for(SimDuration::from_secs(60), 5_000_000);
     let reborn = pod(&sim, "web-1").expect("web-1 is recreated");
     assert_ne!(reborn.metadata.uid.as_deref(), Some(uid.as_str()));
-    assert_eq!(reborn.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Pending"));
+    assert_eq!(
+        reborn.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Pending")
+    );
     let cond = reborn
         .status
         .as_ref()
@@ -130,6 +151,12 @@ fn a_lost_node_never_yields_two_pods_of_one_identity_and_force_delete_releases_i
     sim.run_for(SimDuration::from_secs(600), 10_000_000);
     assert_eq!(node_of(&sim, "web-1"), node);
     let back = pod(&sim, "web-1").unwrap();
-    assert_eq!(back.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Running"));
-    assert_eq!(stsim::invariants::check(sim.api().watch_events()).violations(), &[]);
+    assert_eq!(
+        back.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Running")
+    );
+    assert_eq!(
+        stsim::invariants::check(sim.api().watch_events()).violations(),
+        &[]
+    );
 }

@@ -5,6 +5,10 @@
 //! sets are always defaulted by the API server; where a field is nevertheless absent the
 //! accessors fall back to the API default instead of failing (bad input must not panic).
 
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::api::Object;
 use k8s_openapi::api::apps::v1::{
     RollingUpdateStatefulSetStrategy, StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy,
 };
@@ -25,6 +29,38 @@ pub const RETAIN: &str = "Retain";
 pub const DELETE: &str = "Delete";
 
 // ----- pods -----
+
+/// A pod as the controller's cache holds it: shared with the API server's store, so listing a
+/// set's pods copies nothing. Placeholders (pods not created yet) are wrapped the same way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodRef(Arc<Object>);
+
+impl PodRef {
+    /// Wraps a stored object, if it is a pod.
+    pub fn from_object(obj: &Arc<Object>) -> Option<PodRef> {
+        matches!(**obj, Object::Pod(_)).then(|| PodRef(obj.clone()))
+    }
+
+    /// Wraps a pod built by the controller (a placeholder or a copy being changed).
+    pub fn new(pod: Pod) -> PodRef {
+        PodRef(Arc::new(Object::Pod(pod)))
+    }
+
+    /// A copy of the pod, to change and write.
+    pub fn to_pod(&self) -> Pod {
+        (**self).clone()
+    }
+}
+
+impl Deref for PodRef {
+    type Target = Pod;
+    fn deref(&self) -> &Pod {
+        match &*self.0 {
+            Object::Pod(p) => p,
+            _ => unreachable!("a PodRef always holds a pod"),
+        }
+    }
+}
 
 /// The pod's phase, or "" for an in-memory placeholder.
 pub fn phase(pod: &Pod) -> &str {

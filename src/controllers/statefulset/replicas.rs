@@ -3,8 +3,8 @@
 //! Phase A (`processReplica`), Phase B (condemned claims), Phase C (`processCondemned`) and
 //! the rolling update, in monotonic (OrderedReady) or burst (Parallel) mode.
 
+use super::predicates::PodRef;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 
 use crate::api::Object;
 use crate::sim::Cx;
@@ -119,7 +119,7 @@ struct Phase<'a> {
 fn process_replica(
     cx: &mut Cx<'_>,
     p: &Phase<'_>,
-    replicas: &[Pod],
+    replicas: &[PodRef],
     i: usize,
 ) -> Result<bool, SyncError> {
     let pod = &replicas[i];
@@ -177,7 +177,7 @@ fn process_condemned(
     cx: &mut Cx<'_>,
     p: &Phase<'_>,
     first_unavailable: FirstUnavailable,
-    condemned: &[Pod],
+    condemned: &[PodRef],
     i: usize,
 ) -> Result<bool, SyncError> {
     let pod = &condemned[i];
@@ -209,7 +209,7 @@ pub(crate) fn update_statefulset(
     current_revision: &ControllerRevision,
     update_revision: &ControllerRevision,
     collision_count: i32,
-    pods: &[Pod],
+    pods: &[PodRef],
 ) -> ReconcileOutcome {
     // S15
     let current_set = match apply_revision(set, current_revision) {
@@ -249,8 +249,8 @@ pub(crate) fn update_statefulset(
     let start = get_start_ordinal(set);
     let end = get_end_ordinal(set);
     let replica_count = usize::try_from(end - start + 1).unwrap_or(0);
-    let mut slots: Vec<Option<Pod>> = vec![None; replica_count];
-    let mut condemned: Vec<Pod> = Vec::new();
+    let mut slots: Vec<Option<PodRef>> = vec![None; replica_count];
+    let mut condemned: Vec<PodRef> = Vec::new();
     for pod in pods {
         if pod_in_ordinal_range(pod, set) {
             slots[(get_ordinal(pod) - start) as usize] = Some(pod.clone());
@@ -259,18 +259,18 @@ pub(crate) fn update_statefulset(
         }
     }
     // S18: placeholders at the revision U7 chooses.
-    let replicas: Vec<Pod> = slots
+    let replicas: Vec<PodRef> = slots
         .into_iter()
         .enumerate()
         .map(|(index, slot)| {
             slot.unwrap_or_else(|| {
-                new_versioned_statefulset_pod(
+                PodRef::new(new_versioned_statefulset_pod(
                     &current_set,
                     &update_set,
                     &current_name,
                     &update_name,
                     start + index as i64,
-                )
+                ))
             })
         })
         .collect();

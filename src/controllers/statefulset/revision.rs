@@ -7,6 +7,7 @@
 //! so the hash of a template that the simulated API server defaulted like a real one is the
 //! real hash (spec U3, M5).
 
+use super::predicates::PodRef;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -252,7 +253,6 @@ use crate::api::selector::LabelSelector;
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{ApiServer, Client, DeleteOptions, PatchType, Subresource};
 use crate::sim::Cx;
-use k8s_openapi::api::core::v1::Pod;
 
 use super::identity::set_uid;
 use super::predicates::{get_pod_revision, revision_history_limit};
@@ -443,7 +443,7 @@ pub(crate) fn get_statefulset_revisions(
 pub(crate) fn truncate_history(
     cx: &mut Cx<'_>,
     set: &StatefulSet,
-    pods: &[Pod],
+    pods: &[PodRef],
     revisions: &[ControllerRevision],
     current: Option<&ControllerRevision>,
     update: Option<&ControllerRevision>,
@@ -451,7 +451,7 @@ pub(crate) fn truncate_history(
     let mut live: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     live.extend(current.map(revision_name));
     live.extend(update.map(revision_name));
-    live.extend(pods.iter().map(get_pod_revision));
+    live.extend(pods.iter().map(|p| get_pod_revision(p)));
     let history: Vec<&ControllerRevision> = revisions
         .iter()
         .filter(|r| !live.contains(revision_name(r)))

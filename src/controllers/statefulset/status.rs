@@ -3,8 +3,8 @@
 //! (`updateStatefulSetStatus` with `inconsistentStatus`, and the status updater's
 //! retry-on-conflict).
 
+use super::predicates::PodRef;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetStatus};
-use k8s_openapi::api::core::v1::Pod;
 
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::Client;
@@ -95,7 +95,7 @@ pub fn update_status(
     now: SimTime,
     current_revision: &str,
     update_revision: &str,
-    lists: &[&[Pod]],
+    lists: &[&[PodRef]],
 ) {
     status.replicas = 0;
     status.ready_replicas = 0;

@@ -3,10 +3,10 @@
 //! run the core update (`UpdateStatefulSet`/`performUpdate`), write status, truncate history,
 //! and decide the minReadySeconds requeue.
 
+use super::predicates::PodRef;
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;
 
 use crate::api::selector::LabelSelector;
@@ -120,14 +120,11 @@ fn get_pods_for_statefulset(
     cx: &mut Cx<'_>,
     set: &StatefulSet,
     selector: &LabelSelector,
-) -> (Vec<Pod>, Option<SyncError>) {
-    let pods: Vec<Pod> = cx
+) -> (Vec<PodRef>, Option<SyncError>) {
+    let pods: Vec<PodRef> = cx
         .read()
         .iter_kind(Kind::Pod, Some(set_namespace(set)))
-        .filter_map(|o| match &**o {
-            Object::Pod(p) => Some(p.clone()),
-            _ => None,
-        })
+        .filter_map(PodRef::from_object)
         .collect();
     let set_deleting = set.metadata.deletion_timestamp.is_some();
     let mut can_adopt = CanAdopt::new();
@@ -183,8 +180,8 @@ fn get_pods_for_statefulset(
                 }});
                 match cx.patch(&key, PatchType::Strategic, &patch, Subresource::None) {
                     Ok(adopted) => {
-                        if let Object::Pod(p) = &*adopted {
-                            claimed.push(p.clone());
+                        if let Some(p) = PodRef::from_object(&adopted) {
+                            claimed.push(p);
                         }
                     }
                     Err(e) if e.is_not_found() => {}
@@ -203,7 +200,7 @@ fn update_statefulset(
     ev: &Object,
     opts: ControlOptions,
     set: &StatefulSet,
-    pods: &[Pod],
+    pods: &[PodRef],
     selector: &LabelSelector,
 ) -> (Option<SetStatus>, Option<SyncError>) {
     let mut revisions = list_revisions(cx.read(), set, selector);
@@ -292,7 +289,7 @@ fn sync_statefulset(
     opts: ControlOptions,
     obj: &Arc<Object>,
     set: &StatefulSet,
-    pods: &[Pod],
+    pods: &[PodRef],
     selector: &LabelSelector,
 ) -> Result<SyncResult, SyncError> {
     let (status, error) = update_statefulset(cx, obj, opts, set, pods, selector);

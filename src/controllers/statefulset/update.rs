@@ -3,6 +3,7 @@
 //! off, and `updateStatefulSetAfterInvariantEstablished` when it is on (the v1.35 default).
 //! `OnDelete` never gets here (U23).
 
+use super::predicates::PodRef;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -42,7 +43,7 @@ pub(crate) fn rolling_update_legacy(
     cx: &mut Cx<'_>,
     ev: &Object,
     set: &StatefulSet,
-    replicas: &[Pod],
+    replicas: &[PodRef],
     update_revision: &str,
     status: &mut SetStatus,
 ) -> Result<(), SyncError> {
@@ -95,7 +96,7 @@ pub(crate) fn update_statefulset_after_invariant_established(
     cx: &mut Cx<'_>,
     ev: &Object,
     set: &StatefulSet,
-    replicas: &[Pod],
+    replicas: &[PodRef],
     update_revision: &str,
     status: &mut SetStatus,
 ) -> Result<(), SyncError> {

@@ -503,7 +503,11 @@ fn max_unavailable_counts_terminating_pods_in_ordered_mode() {
         }
         w.set_image("foo");
         let set = w.set();
-        let pods = w.pods();
+        let pods: Vec<super::super::predicates::PodRef> = w
+            .pods()
+            .into_iter()
+            .map(super::super::predicates::PodRef::new)
+            .collect();
         let ev = crate::api::Object::StatefulSet(set.clone());
         let mut status = super::super::status::SetStatus {
             replicas: 6,

@@ -46,6 +46,10 @@ struct AggregateKey {
 #[derive(Default)]
 pub struct EventRecorder {
     seen: BTreeMap<AggregateKey, ObjectKey>,
+    /// The last name suffix (nanoseconds) given to an event about each object, so that events
+    /// recorded within one virtual millisecond get distinct, increasing names as upstream's
+    /// nanosecond clock gives them.
+    last_nanos: BTreeMap<(String, String), u128>,
 }
 
 impl EventRecorder {
@@ -87,17 +91,25 @@ impl EventRecorder {
         } else {
             involved.namespace().to_string()
         };
-        let nanos = (now.unix_seconds() as u128) * 1_000_000_000
+        let mut nanos = (now.unix_seconds() as u128) * 1_000_000_000
             + u128::from(now.as_ms() % 1000) * 1_000_000;
+        let slot = self
+            .last_nanos
+            .entry((namespace.clone(), involved.name().to_string()))
+            .or_insert(0);
+        if nanos <= *slot {
+            nanos = *slot + 1;
+        }
+        *slot = nanos;
         let mut name = format!("{}.{:x}", involved.name(), nanos);
-        // Two events in the same nanosecond would collide; upstream's clock never repeats.
-        let mut bump = 0u128;
+        // An event object of that name left by someone else: move past it.
         while api
             .try_get(&ObjectKey::new(Kind::Event, &namespace, &name))
             .is_some()
         {
-            bump += 1;
-            name = format!("{}.{:x}", involved.name(), nanos + bump);
+            nanos += 1;
+            *slot = nanos;
+            name = format!("{}.{:x}", involved.name(), nanos);
         }
         let info = involved.kind().info();
         let event = Event {

@@ -260,11 +260,25 @@ pub fn set_pod_revision(pod: &mut Pod, revision: &str) {
         .insert(REVISION_LABEL.to_string(), revision.to_string());
 }
 
+/// U7: whether a new pod at `ordinal` is built from the current revision's view:
+/// (RollingUpdate without a `rollingUpdate` block and index < status.currentReplicas) or (a
+/// `rollingUpdate` block and index < partition). Upstream's operator precedence makes the second
+/// clause independent of the strategy type; that is kept.
+pub fn uses_current_revision(current_set: &StatefulSet, ordinal: i64) -> bool {
+    let start = get_start_ordinal(current_set);
+    let status_current = current_set
+        .status
+        .as_ref()
+        .and_then(|s| s.current_replicas)
+        .map_or(0, i64::from);
+    (update_strategy_type(current_set) == ROLLING_UPDATE
+        && rolling_update(current_set).is_none()
+        && ordinal < start + status_current)
+        || partition(current_set).is_some_and(|p| ordinal < start + p)
+}
+
 /// `newVersionedStatefulSetPod` (U7): the placeholder for `ordinal`, built from the current
-/// revision's view when (RollingUpdate without a `rollingUpdate` block and index <
-/// status.currentReplicas) or (a `rollingUpdate` block and index < partition), else from the
-/// update revision's view. Upstream's operator precedence makes the second clause independent
-/// of the strategy type; that is kept.
+/// revision's view when [`uses_current_revision`], else from the update revision's view.
 pub fn new_versioned_statefulset_pod(
     current_set: &StatefulSet,
     update_set: &StatefulSet,
@@ -272,17 +286,7 @@ pub fn new_versioned_statefulset_pod(
     update_revision: &str,
     ordinal: i64,
 ) -> Pod {
-    let start = get_start_ordinal(current_set);
-    let status_current = current_set
-        .status
-        .as_ref()
-        .and_then(|s| s.current_replicas)
-        .map_or(0, i64::from);
-    let use_current = (update_strategy_type(current_set) == ROLLING_UPDATE
-        && rolling_update(current_set).is_none()
-        && ordinal < start + status_current)
-        || partition(current_set).is_some_and(|p| ordinal < start + p);
-    let (view, revision) = if use_current {
+    let (view, revision) = if uses_current_revision(current_set, ordinal) {
         (current_set, current_revision)
     } else {
         (update_set, update_revision)

@@ -55,6 +55,7 @@ pub struct StatefulSetController {
     /// Consecutive failed syncs per key (the rate limiter's memory; `Forget` clears it).
     failures: BTreeMap<ObjectKey, u32>,
     last_error: Option<SyncError>,
+    placeholders: replicas::PlaceholderCache,
 }
 
 impl Default for StatefulSetController {
@@ -74,6 +75,7 @@ impl StatefulSetController {
             },
             failures: BTreeMap::new(),
             last_error: None,
+            placeholders: replicas::PlaceholderCache::default(),
         }
     }
 
@@ -209,7 +211,7 @@ impl Controller for StatefulSetController {
         if key.kind != Kind::StatefulSet {
             return Requeue::No;
         }
-        match sync::sync(cx, self.opts, key) {
+        match sync::sync(cx, self.opts, key, &mut self.placeholders) {
             Ok(result) => {
                 self.failures.remove(key);
                 self.last_error = None;

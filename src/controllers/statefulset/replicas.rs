@@ -3,6 +3,8 @@
 //! Phase A (`processReplica`), Phase B (condemned claims), Phase C (`processCondemned`) and
 //! the rolling update, in monotonic (OrderedReady) or burst (Parallel) mode.
 
+use std::collections::BTreeMap;
+
 use super::predicates::PodRef;
 use k8s_openapi::api::apps::v1::StatefulSet;
 
@@ -12,7 +14,7 @@ use crate::sim::Cx;
 use super::error::SyncError;
 use super::identity::{
     get_ordinal, identity_matches, new_versioned_statefulset_pod, pod_in_ordinal_range,
-    storage_matches,
+    storage_matches, uses_current_revision,
 };
 use super::pod_control::{
     claims_match_retention_policy, create_missing_persistent_volume_claims, create_stateful_pod,
@@ -198,6 +200,36 @@ fn process_condemned(
     Ok(true)
 }
 
+/// Placeholders built by earlier syncs, by (set uid, revision name, ordinal). A placeholder
+/// depends only on those (the revision fixes the template; name, service and claim templates
+/// are immutable), so rebuilding it every sync, as upstream does, is wasted work that makes a
+/// large OrderedReady set quadratic in allocations.
+#[derive(Default)]
+pub(crate) struct PlaceholderCache {
+    by_key: BTreeMap<(String, String, i64), PodRef>,
+}
+
+impl PlaceholderCache {
+    fn get_or_build(
+        &mut self,
+        set_uid: &str,
+        revision: &str,
+        ordinal: i64,
+        build: impl FnOnce() -> k8s_openapi::api::core::v1::Pod,
+    ) -> PodRef {
+        self.by_key
+            .entry((set_uid.to_string(), revision.to_string(), ordinal))
+            .or_insert_with(|| PodRef::new(build()))
+            .clone()
+    }
+
+    /// Drops the placeholders of `set_uid` built for revisions other than these two.
+    fn retain_revisions(&mut self, set_uid: &str, current: &str, update: &str) {
+        self.by_key
+            .retain(|(uid, rev, _), _| uid != set_uid || rev == current || rev == update);
+    }
+}
+
 /// `updateStatefulSet` (S15–S27): one reconcile of `set` (the cached set) with its claimed
 /// `pods`, given the current and update revisions. Returns the status to write and the error.
 #[allow(clippy::too_many_arguments)]
@@ -210,6 +242,7 @@ pub(crate) fn update_statefulset(
     update_revision: &ControllerRevision,
     collision_count: i32,
     pods: &[PodRef],
+    placeholders: &mut PlaceholderCache,
 ) -> ReconcileOutcome {
     // S15
     let current_set = match apply_revision(set, current_revision) {
@@ -258,19 +291,29 @@ pub(crate) fn update_statefulset(
             condemned.push(pod.clone());
         }
     }
-    // S18: placeholders at the revision U7 chooses.
+    // S18: placeholders at the revision U7 chooses (built once per set, revision and ordinal).
+    let set_uid = set.metadata.uid.clone().unwrap_or_default();
+    placeholders.retain_revisions(&set_uid, &current_name, &update_name);
     let replicas: Vec<PodRef> = slots
         .into_iter()
         .enumerate()
         .map(|(index, slot)| {
             slot.unwrap_or_else(|| {
-                PodRef::new(new_versioned_statefulset_pod(
-                    &current_set,
-                    &update_set,
-                    &current_name,
-                    &update_name,
-                    start + index as i64,
-                ))
+                let ordinal = start + index as i64;
+                let revision = if uses_current_revision(&current_set, ordinal) {
+                    &current_name
+                } else {
+                    &update_name
+                };
+                placeholders.get_or_build(&set_uid, revision, ordinal, || {
+                    new_versioned_statefulset_pod(
+                        &current_set,
+                        &update_set,
+                        &current_name,
+                        &update_name,
+                        ordinal,
+                    )
+                })
             })
         })
         .collect();

@@ -20,7 +20,7 @@ use super::identity::{
     is_member_of, new_controller_ref, pod_name, set_name, set_namespace, set_uid,
 };
 use super::predicates::{min_ready_seconds, replicas};
-use super::replicas::{ControlOptions, update_statefulset as reconcile_replicas};
+use super::replicas::{ControlOptions, PlaceholderCache, update_statefulset as reconcile_replicas};
 use super::revision::{
     adopt_controller_revision, get_statefulset_revisions, list_revisions,
     sort_controller_revisions, truncate_history,
@@ -202,6 +202,7 @@ fn update_statefulset(
     set: &StatefulSet,
     pods: &[PodRef],
     selector: &LabelSelector,
+    placeholders: &mut PlaceholderCache,
 ) -> (Option<SetStatus>, Option<SyncError>) {
     let mut revisions = list_revisions(cx.read(), set, selector);
     sort_controller_revisions(&mut revisions);
@@ -224,6 +225,7 @@ fn update_statefulset(
         &revs.update,
         revs.collision_count,
         pods,
+        placeholders,
     );
     let mut error = outcome.error;
     let mut status = outcome.status;
@@ -257,6 +259,7 @@ pub(crate) fn sync(
     cx: &mut Cx<'_>,
     opts: ControlOptions,
     key: &ObjectKey,
+    placeholders: &mut PlaceholderCache,
 ) -> Result<SyncResult, SyncError> {
     // S2
     let Some(obj) = cx.read().try_get(key).cloned() else {
@@ -280,7 +283,7 @@ pub(crate) fn sync(
     if let Some(e) = claim_error {
         return Err(e);
     }
-    sync_statefulset(cx, opts, &obj, &set, &pods, &selector)
+    sync_statefulset(cx, opts, &obj, &set, &pods, &selector, placeholders)
 }
 
 /// `syncStatefulSet` (S7, S8).
@@ -291,8 +294,9 @@ fn sync_statefulset(
     set: &StatefulSet,
     pods: &[PodRef],
     selector: &LabelSelector,
+    placeholders: &mut PlaceholderCache,
 ) -> Result<SyncResult, SyncError> {
-    let (status, error) = update_statefulset(cx, obj, opts, set, pods, selector);
+    let (status, error) = update_statefulset(cx, obj, opts, set, pods, selector, placeholders);
     if let Some(e) = error {
         return Err(e);
     }

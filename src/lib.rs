@@ -24,11 +24,13 @@
 
 pub mod api;
 pub mod apiserver;
+pub mod apps;
 pub mod cli;
 pub mod cluster;
 pub mod controllers;
 pub mod dns;
 pub mod engine;
+pub mod exec;
 pub mod invariants;
 pub mod kubectl;
 pub mod kubelet;
@@ -36,3 +38,4 @@ pub mod manifest;
 pub mod printers;
 pub mod scenario;
 pub mod sim;
+pub mod store;

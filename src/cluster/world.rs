@@ -75,7 +75,7 @@ fn kubelet_config(profile: &ClusterProfile, node: &super::NodeProfile) -> Kubele
 
 /// Builds the simulation of a cluster and runs it until every node is Ready.
 pub fn build(config: WorldConfig) -> Result<Sim, WorldError> {
-    build_with_apps(config, AppRegistry::new())
+    build_with_apps(config, crate::apps::registry())
 }
 
 /// [`build`] with a given application registry (what each image does).

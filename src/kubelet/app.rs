@@ -17,7 +17,8 @@ use std::rc::Rc;
 
 use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Pod, Probe};
 
-use crate::engine::{SimDuration, SimRng};
+use crate::engine::{SimDuration, SimRng, SimTime};
+use crate::store::{ContainerKey, Stream, World};
 
 use super::image::ImageRef;
 
@@ -166,6 +167,26 @@ pub struct AppCx<'a> {
     pub since_start: SimDuration,
     /// The kubelet's random stream (the only randomness a model may use).
     pub rng: &'a mut SimRng,
+    /// The instant of the question.
+    pub now: SimTime,
+    /// Volumes, layers, processes and logs: what the process reads and writes.
+    pub world: &'a mut World,
+}
+
+impl AppCx<'_> {
+    /// The container's key in the [`World`].
+    pub fn key(&self) -> ContainerKey {
+        ContainerKey::new(
+            self.info.pod.metadata.uid.clone().unwrap_or_default(),
+            self.info.container.name.clone(),
+        )
+    }
+
+    /// Writes `text` (one or more lines) to the container's log at `now + after`.
+    pub fn log_at(&mut self, after: SimDuration, stream: Stream, text: &str) {
+        let key = self.key();
+        self.world.log(&key, self.now + after, stream, text);
+    }
 }
 
 /// The behaviour of the process in one container instance.
@@ -486,10 +507,13 @@ mod tests {
                 ..Default::default()
             };
             let mut m = reg.model_for(&info(&pod, &c));
+            let mut world = World::new();
             let mut cx = AppCx {
                 info: info(&pod, &c),
                 since_start: SimDuration::ZERO,
                 rng: &mut rng,
+                now: SimTime::ZERO,
+                world: &mut world,
             };
             let s = m.start(&mut cx);
             assert_eq!(s.exit.is_some(), marked, "{image}");
@@ -523,10 +547,13 @@ mod tests {
         let reg = AppRegistry::new();
         let mut m = reg.model_for(&info(&pod, &c));
         let mut rng = SimRng::from_seed(1);
+        let mut world = World::new();
         let mut cx = AppCx {
             info: info(&pod, &c),
             since_start: SimDuration::ZERO,
             rng: &mut rng,
+            now: SimTime::ZERO,
+            world: &mut world,
         };
         assert_eq!(
             m.start(&mut cx),

@@ -83,6 +83,11 @@ impl ImageRef {
         format!("{}/{}", self.domain, self.path)
     }
 
+    /// The tag (`latest` when none is given).
+    pub fn tag(&self) -> &str {
+        self.tag.as_deref().unwrap_or("latest")
+    }
+
     /// The last path segment: `nginx`, `nginx-slim`, `postgresql`.
     pub fn short_name(&self) -> &str {
         self.path.rsplit('/').next().unwrap_or(&self.path)

@@ -784,6 +784,8 @@ impl Kubelet {
                             info,
                             since_start: now.saturating_since(run.started_at),
                             rng: &mut *cx.rng,
+                            now,
+                            world: &mut cx.env.world,
                         };
                         if let Some(exit) = run.model.on_signal(&mut acx, signal) {
                             let at = stop.signal_at + exit.after;
@@ -939,6 +941,8 @@ impl Kubelet {
             info,
             since_start: SimDuration::ZERO,
             rng: &mut *cx.rng,
+            now: at,
+            world: &mut cx.env.world,
         };
         let startup = model.start(&mut acx);
         let post_start = spec_c
@@ -1035,6 +1039,8 @@ impl Kubelet {
                 info,
                 since_start: now.saturating_since(run.started_at),
                 rng: &mut *cx.rng,
+                now,
+                world: &mut cx.env.world,
             };
             run.model.probe(&mut acx, kind, &probe)
         };
@@ -1646,6 +1652,8 @@ impl Kubelet {
                         info,
                         since_start: now.saturating_since(run.started_at),
                         rng: &mut *cx.rng,
+                        now,
+                        world: &mut cx.env.world,
                     };
                     run.model.hook(&mut acx, h)
                 }

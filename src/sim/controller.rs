@@ -133,7 +133,7 @@ pub struct Cx<'a> {
     pub(crate) wakeups: BTreeMap<ObjectKey, SimDuration>,
     pub(crate) calls: Option<&'a mut Vec<ApiCall>>,
     pub(crate) faults: &'a mut Vec<FaultRule>,
-    pub(crate) env: &'a Environment,
+    pub(crate) env: &'a mut Environment,
 }
 
 impl Cx<'_> {
@@ -144,6 +144,11 @@ impl Cx<'_> {
 
     /// The world outside the API (which nodes are up...).
     pub fn env(&self) -> &Environment {
+        self.env
+    }
+
+    /// The world outside the API, to change (the kubelet's containers and volumes).
+    pub fn env_mut(&mut self) -> &mut Environment {
         self.env
     }
 

@@ -9,6 +9,7 @@
 
 pub mod controller;
 pub mod env;
+pub mod faults;
 pub mod profile;
 pub mod recorder;
 pub mod testing;
@@ -269,7 +270,7 @@ impl Sim {
             wakeups: BTreeMap::new(),
             calls: self.calls.as_mut(),
             faults: &mut self.faults,
-            env: &self.env,
+            env: &mut self.env,
         };
         slot.reconciles += 1;
         let requeue = slot.controller.reconcile(&ev.key, &mut cx);

@@ -82,7 +82,7 @@ impl Harness {
             wakeups: BTreeMap::new(),
             calls: Some(&mut self.calls),
             faults: &mut self.faults,
-            env: &self.env,
+            env: &mut self.env,
         };
         let requeue = controller.reconcile(key, &mut cx);
         self.wakeups = cx.wakeups;

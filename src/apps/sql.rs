@@ -1,0 +1,1 @@
+//! The SQL engine shared by the PostgreSQL and MySQL models (not written yet).

@@ -1,0 +1,494 @@
+//! An in-memory POSIX-like filesystem: the bytes on a simulated volume, an emptyDir, a node's
+//! disk or a container's writable layer.
+//!
+//! Paths are absolute within the filesystem (`/pgdata/PG_VERSION`); the mount table of a
+//! container maps its paths onto filesystems. Errors carry the errno text a Linux program
+//! prints (`No such file or directory`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::engine::SimTime;
+
+/// A Linux errno, as programs print it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FsError {
+    /// `ENOENT`.
+    #[error("No such file or directory")]
+    NotFound,
+    /// `ENOTDIR`.
+    #[error("Not a directory")]
+    NotADirectory,
+    /// `EISDIR`.
+    #[error("Is a directory")]
+    IsADirectory,
+    /// `EEXIST`.
+    #[error("File exists")]
+    Exists,
+    /// `ENOTEMPTY`.
+    #[error("Directory not empty")]
+    NotEmpty,
+    /// `EROFS`.
+    #[error("Read-only file system")]
+    ReadOnly,
+    /// `EACCES`.
+    #[error("Permission denied")]
+    PermissionDenied,
+    /// `ENOSPC`.
+    #[error("No space left on device")]
+    NoSpace,
+    /// `EBUSY` (removing a mount point).
+    #[error("Device or resource busy")]
+    Busy,
+    /// `EINVAL` (e.g. moving a directory into itself).
+    #[error("Invalid argument")]
+    Invalid,
+}
+
+/// Ownership and permissions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    /// Permission bits (`0o755`).
+    pub mode: u32,
+    /// Owner uid.
+    pub uid: u32,
+    /// Owner gid.
+    pub gid: u32,
+    /// Last modification.
+    pub mtime: SimTime,
+}
+
+/// One entry of a filesystem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// A regular file.
+    File {
+        /// Contents.
+        data: Vec<u8>,
+        /// Ownership and mode.
+        meta: Meta,
+    },
+    /// A directory.
+    Dir {
+        /// Entries by name, in byte order (what `ls` sorts by in the C locale).
+        entries: BTreeMap<String, Node>,
+        /// Ownership and mode.
+        meta: Meta,
+    },
+    /// A symbolic link.
+    Symlink {
+        /// Where it points.
+        target: String,
+        /// Ownership.
+        meta: Meta,
+    },
+}
+
+impl Node {
+    /// The entry's metadata.
+    pub fn meta(&self) -> &Meta {
+        match self {
+            Node::File { meta, .. } | Node::Dir { meta, .. } | Node::Symlink { meta, .. } => meta,
+        }
+    }
+
+    fn meta_mut(&mut self) -> &mut Meta {
+        match self {
+            Node::File { meta, .. } | Node::Dir { meta, .. } | Node::Symlink { meta, .. } => meta,
+        }
+    }
+
+    /// True for a directory.
+    pub fn is_dir(&self) -> bool {
+        matches!(self, Node::Dir { .. })
+    }
+
+    /// Bytes used by the entry and everything below it (file contents only).
+    pub fn used_bytes(&self) -> u64 {
+        match self {
+            Node::File { data, .. } => data.len() as u64,
+            Node::Dir { entries, .. } => entries.values().map(Node::used_bytes).sum(),
+            Node::Symlink { .. } => 0,
+        }
+    }
+}
+
+/// A filesystem: a root directory and a capacity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fs {
+    root: Node,
+    /// Size in bytes (`df` reports it); writes beyond it fail with `ENOSPC`.
+    pub capacity: u64,
+    /// True for a read-only mount source (configMap, secret, projected).
+    pub read_only: bool,
+    /// Bytes of file contents, kept up to date by every write.
+    used: u64,
+}
+
+fn split(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect()
+}
+
+impl Fs {
+    /// An empty filesystem owned by root.
+    pub fn new(capacity: u64, now: SimTime) -> Fs {
+        Fs {
+            root: Node::Dir {
+                entries: BTreeMap::new(),
+                meta: Meta {
+                    mode: 0o755,
+                    uid: 0,
+                    gid: 0,
+                    mtime: now,
+                },
+            },
+            capacity,
+            read_only: false,
+            used: 0,
+        }
+    }
+
+    /// A freshly formatted ext4 volume: empty but for `lost+found` (mode 0700), as a new
+    /// block-device volume is.
+    pub fn new_ext4(capacity: u64, now: SimTime) -> Fs {
+        let mut fs = Fs::new(capacity, now);
+        fs.mkdir("/lost+found", 0o700, now)
+            .expect("a new filesystem has room for lost+found");
+        fs
+    }
+
+    /// Bytes used by file contents.
+    pub fn used(&self) -> u64 {
+        self.used
+    }
+
+    /// The entry at `path`, not following a final symlink.
+    pub fn lookup(&self, path: &str) -> Result<&Node, FsError> {
+        let mut node = &self.root;
+        for c in split(path) {
+            if c == ".." {
+                return Err(FsError::Invalid);
+            }
+            match node {
+                Node::Dir { entries, .. } => {
+                    node = entries.get(c).ok_or(FsError::NotFound)?;
+                }
+                _ => return Err(FsError::NotADirectory),
+            }
+        }
+        Ok(node)
+    }
+
+    fn lookup_mut(&mut self, path: &str) -> Result<&mut Node, FsError> {
+        let mut node = &mut self.root;
+        for c in split(path) {
+            match node {
+                Node::Dir { entries, .. } => {
+                    node = entries.get_mut(c).ok_or(FsError::NotFound)?;
+                }
+                _ => return Err(FsError::NotADirectory),
+            }
+        }
+        Ok(node)
+    }
+
+    /// True when `path` exists.
+    pub fn exists(&self, path: &str) -> bool {
+        self.lookup(path).is_ok()
+    }
+
+    /// The parent directory's entries and the last component of `path`.
+    fn parent_mut(&mut self, path: &str) -> Result<(&mut BTreeMap<String, Node>, String), FsError> {
+        let parts = split(path);
+        let (last, dirs) = parts.split_last().ok_or(FsError::Exists)?;
+        let mut node = &mut self.root;
+        for c in dirs {
+            match node {
+                Node::Dir { entries, .. } => node = entries.get_mut(*c).ok_or(FsError::NotFound)?,
+                _ => return Err(FsError::NotADirectory),
+            }
+        }
+        match node {
+            Node::Dir { entries, .. } => Ok((entries, (*last).to_string())),
+            _ => Err(FsError::NotADirectory),
+        }
+    }
+
+    /// Reads a file.
+    pub fn read(&self, path: &str) -> Result<&[u8], FsError> {
+        match self.lookup(path)? {
+            Node::File { data, .. } => Ok(data),
+            Node::Dir { .. } => Err(FsError::IsADirectory),
+            Node::Symlink { target, .. } => {
+                let t = target.clone();
+                self.read(&t)
+            }
+        }
+    }
+
+    /// Creates or replaces a file's contents (`>`); the parent must exist.
+    pub fn write(&mut self, path: &str, data: &[u8], now: SimTime) -> Result<(), FsError> {
+        self.write_with(path, data, now, false)
+    }
+
+    /// Appends to a file, creating it (`>>`).
+    pub fn append(&mut self, path: &str, data: &[u8], now: SimTime) -> Result<(), FsError> {
+        self.write_with(path, data, now, true)
+    }
+
+    fn write_with(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        now: SimTime,
+        append: bool,
+    ) -> Result<(), FsError> {
+        if self.read_only {
+            return Err(FsError::ReadOnly);
+        }
+        let old_len = match self.lookup(path) {
+            Ok(Node::File { data, .. }) => data.len() as u64,
+            Ok(Node::Dir { .. }) => return Err(FsError::IsADirectory),
+            _ => 0,
+        };
+        let new_len = if append {
+            old_len + data.len() as u64
+        } else {
+            data.len() as u64
+        };
+        if self.used - old_len + new_len > self.capacity {
+            return Err(FsError::NoSpace);
+        }
+        self.used = self.used - old_len + new_len;
+        let (entries, name) = self.parent_mut(path)?;
+        match entries.get_mut(&name) {
+            Some(Node::File { data: d, meta }) => {
+                if append {
+                    d.extend_from_slice(data);
+                } else {
+                    *d = data.to_vec();
+                }
+                meta.mtime = now;
+            }
+            Some(_) => return Err(FsError::IsADirectory),
+            None => {
+                entries.insert(
+                    name,
+                    Node::File {
+                        data: data.to_vec(),
+                        meta: Meta {
+                            mode: 0o644,
+                            uid: 0,
+                            gid: 0,
+                            mtime: now,
+                        },
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates a directory (`mkdir`); the parent must exist.
+    pub fn mkdir(&mut self, path: &str, mode: u32, now: SimTime) -> Result<(), FsError> {
+        if self.read_only {
+            return Err(FsError::ReadOnly);
+        }
+        let (entries, name) = self.parent_mut(path)?;
+        if entries.contains_key(&name) {
+            return Err(FsError::Exists);
+        }
+        entries.insert(
+            name,
+            Node::Dir {
+                entries: BTreeMap::new(),
+                meta: Meta {
+                    mode,
+                    uid: 0,
+                    gid: 0,
+                    mtime: now,
+                },
+            },
+        );
+        Ok(())
+    }
+
+    /// Creates a directory and its missing parents (`mkdir -p`).
+    pub fn mkdir_p(&mut self, path: &str, mode: u32, now: SimTime) -> Result<(), FsError> {
+        let mut prefix = String::new();
+        for c in split(path) {
+            prefix.push('/');
+            prefix.push_str(c);
+            match self.lookup(&prefix) {
+                Ok(n) if n.is_dir() => {}
+                Ok(_) => return Err(FsError::NotADirectory),
+                Err(FsError::NotFound) => self.mkdir(&prefix, mode, now)?,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The names in a directory, in byte order.
+    pub fn list(&self, path: &str) -> Result<Vec<String>, FsError> {
+        match self.lookup(path)? {
+            Node::Dir { entries, .. } => Ok(entries.keys().cloned().collect()),
+            _ => Err(FsError::NotADirectory),
+        }
+    }
+
+    /// Removes a file or an empty directory (`rm`, `rmdir`), or a whole tree with `recursive`.
+    pub fn remove(&mut self, path: &str, recursive: bool) -> Result<(), FsError> {
+        if self.read_only {
+            return Err(FsError::ReadOnly);
+        }
+        let (entries, name) = self.parent_mut(path)?;
+        match entries.get(&name) {
+            None => Err(FsError::NotFound),
+            Some(Node::Dir { entries: e, .. }) if !recursive && !e.is_empty() => {
+                Err(FsError::NotEmpty)
+            }
+            Some(_) => {
+                let gone = entries.remove(&name).map_or(0, |n| n.used_bytes());
+                self.used -= gone;
+                Ok(())
+            }
+        }
+    }
+
+    /// Changes ownership (`chown`), recursively with `recursive`.
+    pub fn chown(
+        &mut self,
+        path: &str,
+        uid: u32,
+        gid: u32,
+        recursive: bool,
+    ) -> Result<(), FsError> {
+        fn walk(n: &mut Node, uid: u32, gid: u32, recursive: bool) {
+            let m = n.meta_mut();
+            m.uid = uid;
+            m.gid = gid;
+            if recursive && let Node::Dir { entries, .. } = n {
+                for e in entries.values_mut() {
+                    walk(e, uid, gid, true);
+                }
+            }
+        }
+        walk(self.lookup_mut(path)?, uid, gid, recursive);
+        Ok(())
+    }
+
+    /// Changes permission bits (`chmod`).
+    pub fn chmod(&mut self, path: &str, mode: u32) -> Result<(), FsError> {
+        self.lookup_mut(path)?.meta_mut().mode = mode;
+        Ok(())
+    }
+
+    /// Copies the tree at `from` into `to` (which must not exist) within this filesystem.
+    pub fn copy_tree(&mut self, from: &str, to: &str) -> Result<(), FsError> {
+        let node = self.lookup(from)?.clone();
+        let size = node.used_bytes();
+        if self.used + size > self.capacity {
+            return Err(FsError::NoSpace);
+        }
+        let (entries, name) = self.parent_mut(to)?;
+        if entries.contains_key(&name) {
+            return Err(FsError::Exists);
+        }
+        entries.insert(name, node);
+        self.used += size;
+        Ok(())
+    }
+
+    /// Inserts a whole subtree at `path` (replacing what was there), e.g. an image's files.
+    pub fn put_tree(&mut self, path: &str, node: Node) -> Result<(), FsError> {
+        let size = node.used_bytes();
+        if split(path).is_empty() {
+            self.root = node;
+            self.used = size;
+            return Ok(());
+        }
+        let (entries, name) = self.parent_mut(path)?;
+        let old = entries.insert(name, node).map_or(0, |n| n.used_bytes());
+        self.used = self.used - old + size;
+        Ok(())
+    }
+}
+
+impl fmt::Display for Meta {
+    /// `ls -l` style permission string for a file (`-rw-r--r--`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bits = ['r', 'w', 'x'];
+        let mut s = String::with_capacity(9);
+        for shift in [6u32, 3, 0] {
+            for (i, c) in bits.iter().enumerate() {
+                let on = (self.mode >> (shift + 2 - i as u32)) & 1 == 1;
+                s.push(if on { *c } else { '-' });
+            }
+        }
+        f.write_str(&s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> SimTime {
+        SimTime::ZERO
+    }
+
+    #[test]
+    fn a_new_ext4_volume_holds_only_lost_and_found() {
+        let fs = Fs::new_ext4(1 << 30, t());
+        assert_eq!(fs.list("/").unwrap(), ["lost+found"]);
+        assert_eq!(fs.lookup("/lost+found").unwrap().meta().mode, 0o700);
+        assert_eq!(fs.used(), 0);
+    }
+
+    #[test]
+    fn files_and_directories_behave_like_linux() {
+        let mut fs = Fs::new(1024, t());
+        assert_eq!(fs.write("/a/b", b"x", t()), Err(FsError::NotFound));
+        fs.mkdir_p("/a/b", 0o755, t()).unwrap();
+        fs.write("/a/b/f", b"hello", t()).unwrap();
+        fs.append("/a/b/f", b"!", t()).unwrap();
+        assert_eq!(fs.read("/a/b/f").unwrap(), b"hello!");
+        assert_eq!(fs.read("/a/b"), Err(FsError::IsADirectory));
+        assert_eq!(fs.mkdir("/a", 0o755, t()), Err(FsError::Exists));
+        assert_eq!(fs.remove("/a", false), Err(FsError::NotEmpty));
+        assert_eq!(fs.list("/a/b/f"), Err(FsError::NotADirectory));
+        fs.remove("/a", true).unwrap();
+        assert!(!fs.exists("/a/b/f"));
+        assert_eq!(FsError::NotFound.to_string(), "No such file or directory");
+    }
+
+    #[test]
+    fn capacity_and_read_only_are_enforced() {
+        let mut fs = Fs::new(4, t());
+        assert_eq!(fs.write("/f", b"12345", t()), Err(FsError::NoSpace));
+        fs.write("/f", b"1234", t()).unwrap();
+        fs.read_only = true;
+        assert_eq!(fs.write("/g", b"", t()), Err(FsError::ReadOnly));
+    }
+
+    #[test]
+    fn ownership_and_modes() {
+        let mut fs = Fs::new(100, t());
+        fs.mkdir_p("/var/lib/postgresql/data", 0o700, t()).unwrap();
+        fs.chown("/var", 999, 999, true).unwrap();
+        assert_eq!(
+            fs.lookup("/var/lib/postgresql/data").unwrap().meta().uid,
+            999
+        );
+        assert_eq!(
+            fs.lookup("/var/lib/postgresql/data")
+                .unwrap()
+                .meta()
+                .to_string(),
+            "rwx------"
+        );
+    }
+}

@@ -17,7 +17,10 @@ use std::rc::Rc;
 
 use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Pod, Probe};
 
+use crate::apiserver::ApiServer;
+use crate::dns::CoreDns;
 use crate::engine::{SimDuration, SimRng, SimTime};
+use crate::exec::{ExecCx, ExecResult, StartError};
 use crate::store::{ContainerKey, Stream, World};
 
 use super::image::ImageRef;
@@ -171,6 +174,10 @@ pub struct AppCx<'a> {
     pub now: SimTime,
     /// Volumes, layers, processes and logs: what the process reads and writes.
     pub world: &'a mut World,
+    /// The API server, read-only (what cluster DNS serves).
+    pub api: &'a ApiServer,
+    /// The cluster's DNS server.
+    pub dns: &'a mut CoreDns,
 }
 
 impl AppCx<'_> {
@@ -180,6 +187,27 @@ impl AppCx<'_> {
             self.info.pod.metadata.uid.clone().unwrap_or_default(),
             self.info.container.name.clone(),
         )
+    }
+
+    /// Runs a program in this container at `now + after` (the way the process itself would
+    /// run a command: a shell's script, an entrypoint's helper), with `stdin` attached when
+    /// `Some`. Returns what it printed and the time it took. Fails when the container's
+    /// setup is not recorded in the world or the image lacks the program.
+    pub fn exec(
+        &mut self,
+        after: SimDuration,
+        argv: &[String],
+        stdin: Option<String>,
+    ) -> Result<(ExecResult, SimDuration), StartError> {
+        let key = self.key();
+        let at = self.now + after;
+        let Some(mut ecx) = ExecCx::new(
+            self.world, self.api, self.dns, self.rng, key, at, false, stdin,
+        ) else {
+            return Err(StartError("container not started".to_string()));
+        };
+        let r = crate::exec::run_in(&mut ecx, argv)?;
+        Ok((r, ecx.elapsed))
     }
 
     /// Writes `text` (one or more lines) to the container's log at `now + after`.
@@ -508,12 +536,16 @@ mod tests {
             };
             let mut m = reg.model_for(&info(&pod, &c));
             let mut world = World::new();
+            let api = ApiServer::new(SimRng::from_seed(2), Default::default());
+            let mut dns = CoreDns::default();
             let mut cx = AppCx {
                 info: info(&pod, &c),
                 since_start: SimDuration::ZERO,
                 rng: &mut rng,
                 now: SimTime::ZERO,
                 world: &mut world,
+                api: &api,
+                dns: &mut dns,
             };
             let s = m.start(&mut cx);
             assert_eq!(s.exit.is_some(), marked, "{image}");
@@ -548,12 +580,16 @@ mod tests {
         let mut m = reg.model_for(&info(&pod, &c));
         let mut rng = SimRng::from_seed(1);
         let mut world = World::new();
+        let api = ApiServer::new(SimRng::from_seed(2), Default::default());
+        let mut dns = CoreDns::default();
         let mut cx = AppCx {
             info: info(&pod, &c),
             since_start: SimDuration::ZERO,
             rng: &mut rng,
             now: SimTime::ZERO,
             world: &mut world,
+            api: &api,
+            dns: &mut dns,
         };
         assert_eq!(
             m.start(&mut cx),

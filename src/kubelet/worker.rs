@@ -786,6 +786,8 @@ impl Kubelet {
                             rng: &mut *cx.rng,
                             now,
                             world: &mut cx.env.world,
+                            api: &*cx.api,
+                            dns: &mut cx.env.dns,
                         };
                         if let Some(exit) = run.model.on_signal(&mut acx, signal) {
                             let at = stop.signal_at + exit.after;
@@ -943,6 +945,8 @@ impl Kubelet {
             rng: &mut *cx.rng,
             now: at,
             world: &mut cx.env.world,
+            api: &*cx.api,
+            dns: &mut cx.env.dns,
         };
         let startup = model.start(&mut acx);
         let post_start = spec_c
@@ -1041,6 +1045,8 @@ impl Kubelet {
                 rng: &mut *cx.rng,
                 now,
                 world: &mut cx.env.world,
+                api: &*cx.api,
+                dns: &mut cx.env.dns,
             };
             run.model.probe(&mut acx, kind, &probe)
         };
@@ -1654,6 +1660,8 @@ impl Kubelet {
                         rng: &mut *cx.rng,
                         now,
                         world: &mut cx.env.world,
+                        api: &*cx.api,
+                        dns: &mut cx.env.dns,
                     };
                     run.model.hook(&mut acx, h)
                 }

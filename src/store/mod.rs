@@ -254,6 +254,13 @@ impl World {
         self.volumes.remove(volume);
     }
 
+    /// Destroys every node directory at `path` (a node-local PV deleted by its provisioner;
+    /// only the node its affinity names has one).
+    pub fn drop_volumes_at_path(&mut self, path: &str) {
+        self.volumes
+            .retain(|id, _| !matches!(id, VolumeId::HostPath { path: p, .. } if p == path));
+    }
+
     /// A node lost its disks: every hostPath directory and emptyDir on it is gone.
     pub fn lose_node_disks(&mut self, node: &str) {
         let on_node: Vec<String> = self
@@ -291,6 +298,13 @@ impl World {
     /// The layer and logs stay until the container is removed.
     pub fn stop_process(&mut self, key: &ContainerKey) -> Option<Proc> {
         self.procs.remove(key)
+    }
+
+    /// A node lost power: every process on it is gone (their volumes stay).
+    pub fn kill_node_processes(&mut self, node: &str) {
+        let containers = &self.containers;
+        self.procs
+            .retain(|k, _| containers.get(k).is_none_or(|s| s.node != node));
     }
 
     /// Everything of a pod that dies with it: layers, processes, logs, emptyDirs and

@@ -356,6 +356,20 @@ pub(crate) fn logs(cx: &mut Cx) -> CmdResult {
 }
 
 fn logs_of(cx: &mut Cx, pod: &Pod, container: &str) -> CmdResult {
+    if let Some(node) = node_is_down(cx, pod) {
+        let ip = node_ip(cx, &node);
+        cx.session
+            .sim
+            .run_for(SimDuration::from_secs(30), STEPS_MAX);
+        return Err(Failure::Errors(vec![super::errors::KubectlError::Status {
+            error: ApiError::internal(format!(
+                "Get \"https://{ip}:10250/containerLogs/{}/{}/{container}\": dial tcp {ip}:10250: i/o timeout",
+                pod.metadata.namespace.as_deref().unwrap_or(""),
+                pod.metadata.name.as_deref().unwrap_or("")
+            )),
+            source: None,
+        }]));
+    }
     let name = pod.metadata.name.clone().unwrap_or_default();
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let previous = cx.p.bool("previous");
@@ -536,6 +550,14 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     });
     let obj = Object::from_json(Kind::Pod, value)
         .map_err(|e| client_err(format!("building the pod: {e}")))?;
+    if interactive {
+        let text = cx.stdin.to_string();
+        cx.session
+            .sim
+            .env_mut()
+            .world
+            .attach_stdin(&ns, &name, text);
+    }
     let created = cx.write(|api| api.create(obj))?;
     if !attach {
         cx.out.push_str(&format!("pod/{name} created\n"));

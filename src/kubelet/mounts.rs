@@ -419,7 +419,16 @@ pub(super) fn prepare(
         env: environment(api, pod, c, pod_ip, node),
         mounts,
         working_dir: c.working_dir.clone().unwrap_or_default(),
+        stdin: None,
     };
+    let mut setup = setup;
+    if c.stdin == Some(true) {
+        setup.stdin = Some(
+            world
+                .take_stdin(&setup.namespace, &setup.pod)
+                .unwrap_or_default(),
+        );
+    }
     let mut layer = Fs::new(LAYER_BYTES, now);
     (crate::apps::profile(&image).layer)(&mut layer, now);
     let key = crate::store::ContainerKey::new(uid, c.name.clone());

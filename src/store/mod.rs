@@ -127,6 +127,9 @@ pub struct ContainerSetup {
     pub mounts: Vec<Mount>,
     /// `workingDir`, empty for the image's.
     pub working_dir: String,
+    /// What the main process reads on its standard input: text a `kubectl run -i` user
+    /// typed (`None`: no stdin attached, reads end-of-file).
+    pub stdin: Option<String>,
 }
 
 impl ContainerSetup {
@@ -214,6 +217,9 @@ pub struct World {
     logs: BTreeMap<ContainerKey, ContainerLogs>,
     /// Pod IP → pod uid, for clients connecting by address.
     by_ip: BTreeMap<String, String>,
+    /// Standard input waiting for the main process of a pod `kubectl run -i` creates, by
+    /// (namespace, pod name).
+    pending_stdin: BTreeMap<(String, String), String>,
 }
 
 impl World {
@@ -278,6 +284,19 @@ impl World {
             VolumeId::EmptyDir { pod_uid, .. } => !on_node.contains(pod_uid),
             _ => true,
         });
+    }
+
+    /// Keeps `text` for the stdin of the pod `namespace/pod` that is about to be created
+    /// (`kubectl run -i` with input).
+    pub fn attach_stdin(&mut self, namespace: &str, pod: &str, text: String) {
+        self.pending_stdin
+            .insert((namespace.to_string(), pod.to_string()), text);
+    }
+
+    /// The stdin kept for `namespace/pod`, taken once.
+    pub fn take_stdin(&mut self, namespace: &str, pod: &str) -> Option<String> {
+        self.pending_stdin
+            .remove(&(namespace.to_string(), pod.to_string()))
     }
 
     /// Records how a container started and gives it a fresh writable layer holding `image`'s

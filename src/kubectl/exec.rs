@@ -584,7 +584,16 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     if !started {
         return Err(client_err("timed out waiting for the condition"));
     }
-    if tty {
+    // A process still running when kubectl attaches: with a terminal, kubectl says how to get
+    // a prompt (`attach.go`). One that already ended is shown through its logs instead.
+    let already_done = match cx.sim().api().try_get(&key).map(|o| &**o) {
+        Some(Object::Pod(p)) => matches!(
+            p.status.as_ref().and_then(|s| s.phase.as_deref()),
+            Some("Succeeded" | "Failed")
+        ),
+        _ => true,
+    };
+    if tty && !already_done {
         cx.err
             .push_str("If you don't see a command prompt, try pressing enter.\n");
     }

@@ -369,9 +369,9 @@ pub(super) fn prepare(
             continue;
         };
         if matches!(id, VolumeId::Projected { .. }) {
-            if world.volume_if_exists(&id).is_none() {
-                world.set_volume(id.clone(), materialize(api, pod, v, size, now));
-            }
+            // Written from the objects as they are now (the kubelet refreshes these volumes;
+            // stsim does it whenever a container of the pod starts).
+            world.set_volume(id.clone(), materialize(api, pod, v, size, now));
         } else {
             world.volume(&id, size, now);
         }

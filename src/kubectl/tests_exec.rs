@@ -297,3 +297,126 @@ fn a_crash_restarts_the_container_and_keeps_the_previous_log() {
         "pods \"web-7\" not found"
     );
 }
+
+const VOLUMES: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-config
+data:
+  app.properties: |
+    mode=demo
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+stringData:
+  username: admin
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: vols
+spec:
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: [sleep, '3600']
+    env:
+    - name: USER_NAME
+      valueFrom:
+        secretKeyRef:
+          name: creds
+          key: username
+    - name: GREETING
+      value: hello-$(USER_NAME)
+    volumeMounts:
+    - name: config
+      mountPath: /etc/config
+    - name: secret
+      mountPath: /etc/secrets
+    - name: cache
+      mountPath: /cache
+    - name: host
+      mountPath: /host
+  volumes:
+  - name: config
+    configMap:
+      name: app-config
+  - name: secret
+    secret:
+      secretName: creds
+      defaultMode: 0400
+  - name: cache
+    emptyDir: {}
+  - name: host
+    hostPath:
+      path: /var/data
+";
+
+#[test]
+fn configmap_secret_emptydir_and_hostpath_volumes_hold_what_the_kubelet_writes() {
+    let mut s = session();
+    let out = s.run(&["apply".into(), "-f".into(), "-".into()], VOLUMES);
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    let out = run(
+        &mut s,
+        "kubectl wait --for=condition=Ready pod/vols --timeout=300s",
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    let k = ContainerKey::new(pod_uid(&s, "vols"), "app");
+    let now = s.sim().now();
+    let node;
+    {
+        let w = &mut s.sim_mut().env_mut().world;
+        let setup = w.setup(&k).unwrap().clone();
+        assert_eq!(setup.env("USER_NAME"), Some("admin"));
+        assert_eq!(setup.env("GREETING"), Some("hello-admin"));
+        node = setup.node.clone();
+        let mut v = w.view(&k, now).unwrap();
+        assert_eq!(
+            v.read("/etc/config/app.properties").unwrap(),
+            b"mode=demo\n"
+        );
+        assert_eq!(
+            v.lookup("/etc/secrets/username").unwrap().meta().mode,
+            0o400
+        );
+        assert_eq!(
+            v.write("/etc/config/x", b"1"),
+            Err(crate::store::FsError::ReadOnly)
+        );
+        v.write("/cache/tmp", b"1").unwrap();
+        v.write("/host/keep", b"1").unwrap();
+    }
+    // The pod goes: its emptyDir with it, the node's directory stays.
+    let out = run(&mut s, "kubectl delete pod vols");
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    let w = &s.sim().env().world;
+    assert!(
+        w.volume_if_exists(&VolumeId::EmptyDir {
+            pod_uid: k.pod_uid.clone(),
+            name: "cache".into()
+        })
+        .is_none()
+    );
+    let host = w
+        .volume_if_exists(&VolumeId::HostPath {
+            node: node.clone(),
+            path: "/var/data".into(),
+        })
+        .expect("the node's directory outlives the pod");
+    assert_eq!(host.read("/keep").unwrap(), b"1");
+    // Until the node loses its disk.
+    apply(s.sim_mut(), &Fault::DiskLoss(node.clone()), STEPS).unwrap();
+    assert!(
+        s.sim()
+            .env()
+            .world
+            .volume_if_exists(&VolumeId::HostPath {
+                node,
+                path: "/var/data".into(),
+            })
+            .is_none()
+    );
+}

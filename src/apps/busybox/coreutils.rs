@@ -134,11 +134,7 @@ pub(super) fn echo(_cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         }
     }
     let text = argv[i.min(argv.len())..].join(" ");
-    let (mut s, stop) = if esc {
-        unescape(&text)
-    } else {
-        (text, false)
-    };
+    let (mut s, stop) = if esc { unescape(&text) } else { (text, false) };
     if nl && !stop {
         s.push('\n');
     }
@@ -150,7 +146,9 @@ fn read_input(cx: &mut ExecCx<'_>, path: &str) -> Result<String, FsError> {
         return Ok(cx.stdin.clone().unwrap_or_default());
     }
     let p = cx.abs(path);
-    cx.fs().read(&p).map(|b| String::from_utf8_lossy(&b).into_owned())
+    cx.fs()
+        .read(&p)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 fn open_error(cx: &ExecCx<'_>, prog: &str, path: &str, e: FsError) -> String {
@@ -212,7 +210,9 @@ fn lines_arg(f: &str, args: &[String]) -> (Option<i64>, Vec<String>) {
     while i < args.len() {
         let a = &args[i];
         if a == "-n" {
-            n = args.get(i + 1).and_then(|v| v.trim_start_matches('+').parse().ok());
+            n = args
+                .get(i + 1)
+                .and_then(|v| v.trim_start_matches('+').parse().ok());
             i += 2;
             continue;
         }
@@ -237,7 +237,11 @@ pub(super) fn head(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let many = texts.len() > 1;
     for (k, t) in texts.iter().enumerate() {
         if many {
-            o.out.push_str(&format!("{}==> {} <==\n", if k > 0 { "\n" } else { "" }, ops[k]));
+            o.out.push_str(&format!(
+                "{}==> {} <==\n",
+                if k > 0 { "\n" } else { "" },
+                ops[k]
+            ));
         }
         for l in t.split_inclusive('\n').take(n) {
             o.out.push_str(l);
@@ -268,9 +272,13 @@ pub(super) fn wc(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let mut o = Out::new();
     let g = gnu(cx);
     let mut rows = Vec::new();
-    for (k, p) in (if ops.is_empty() { vec![String::new()] } else { ops.clone() })
-        .iter()
-        .enumerate()
+    for (k, p) in (if ops.is_empty() {
+        vec![String::new()]
+    } else {
+        ops.clone()
+    })
+    .iter()
+    .enumerate()
     {
         let t = if ops.is_empty() {
             cx.stdin.clone().unwrap_or_default()
@@ -298,7 +306,14 @@ pub(super) fn wc(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         if all || f.contains('c') {
             vals.push(c);
         }
-        rows.push((vals, if ops.is_empty() { None } else { Some(p.clone()) }));
+        rows.push((
+            vals,
+            if ops.is_empty() {
+                None
+            } else {
+                Some(p.clone())
+            },
+        ));
     }
     for (vals, name) in rows {
         let single = vals.len() == 1;
@@ -321,7 +336,11 @@ pub(super) fn wc(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         let mut line = cols.join(if g { " " } else { "" });
         if !g && !single {
             // BusyBox pads every column to 9 and separates with a space.
-            line = vals.iter().map(|v| format!("{v:>9}")).collect::<Vec<_>>().join(" ");
+            line = vals
+                .iter()
+                .map(|v| format!("{v:>9}"))
+                .collect::<Vec<_>>()
+                .join(" ");
         }
         match name {
             Some(n) => o.out.push_str(&format!("{line} {n}\n")),
@@ -453,7 +472,8 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     }
     let show_names = ops.len() > 1 || recursive;
     if !files.is_empty() {
-        o.out.push_str(&render(cx, &files, long, one, g, f.contains('n'), false));
+        o.out
+            .push_str(&render(cx, &files, long, one, g, f.contains('n'), false));
     }
     let mut queue: Vec<String> = dirs;
     let mut first = files.is_empty();
@@ -472,7 +492,11 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         let mut entries = Vec::new();
         if all {
             for dot in [".", ".."] {
-                let p = if dot == "." { abs.clone() } else { crate::store::normalize(&format!("{abs}/..")) };
+                let p = if dot == "." {
+                    abs.clone()
+                } else {
+                    crate::store::normalize(&format!("{abs}/.."))
+                };
                 let node = cx.fs().lookup(&p).cloned().unwrap_or(Node::Dir {
                     entries: Default::default(),
                     meta: crate::store::Meta {
@@ -524,7 +548,8 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             let total: u64 = entries.iter().map(|e| blocks_k(&e.node)).sum();
             o.out.push_str(&format!("total {total}\n"));
         }
-        o.out.push_str(&render(cx, &entries, long, one, g, f.contains('n'), true));
+        o.out
+            .push_str(&render(cx, &entries, long, one, g, f.contains('n'), true));
         if recursive {
             for (j, s) in subdirs.into_iter().enumerate() {
                 queue.insert(k + j, s);
@@ -534,15 +559,31 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     o.done()
 }
 
-fn render(cx: &mut ExecCx<'_>, es: &[Entry], long: bool, one: bool, g: bool, numeric: bool, _in_dir: bool) -> String {
+fn render(
+    cx: &mut ExecCx<'_>,
+    es: &[Entry],
+    long: bool,
+    one: bool,
+    g: bool,
+    numeric: bool,
+    _in_dir: bool,
+) -> String {
     let now = cx.now();
     if !long {
         if one {
             return es.iter().map(|e| format!("{}\n", e.name)).collect();
         }
-        let line = es.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join("  ");
+        let line = es
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>()
+            .join("  ");
         return if line.len() <= 80 {
-            if line.is_empty() { String::new() } else { format!("{line}\n") }
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!("{line}\n")
+            }
         } else {
             es.iter().map(|e| format!("{}\n", e.name)).collect()
         };
@@ -554,7 +595,10 @@ fn render(cx: &mut ExecCx<'_>, es: &[Entry], long: bool, one: bool, g: bool, num
             let (u, gr) = if numeric {
                 (m.uid.to_string(), m.gid.to_string())
             } else {
-                (user_name(cx, "/etc/passwd", m.uid), user_name(cx, "/etc/group", m.gid))
+                (
+                    user_name(cx, "/etc/passwd", m.uid),
+                    user_name(cx, "/etc/group", m.gid),
+                )
             };
             let mut name = e.name.clone();
             if let Node::Symlink { target, .. } = &e.node {
@@ -575,7 +619,12 @@ fn render(cx: &mut ExecCx<'_>, es: &[Entry], long: bool, one: bool, g: bool, num
         let w = |f: &dyn Fn(&(String, String, String, String, String, String)) -> usize| {
             rows.iter().map(f).max().unwrap_or(0)
         };
-        let (wn, wu, wg, ws) = (w(&|r| r.1.len()), w(&|r| r.2.len()), w(&|r| r.3.len()), w(&|r| r.4.len()));
+        let (wn, wu, wg, ws) = (
+            w(&|r| r.1.len()),
+            w(&|r| r.2.len()),
+            w(&|r| r.3.len()),
+            w(&|r| r.4.len()),
+        );
         for r in &rows {
             s.push_str(&format!(
                 "{} {:>wn$} {:<wu$} {:<wg$} {:>ws$} {}\n",
@@ -584,7 +633,10 @@ fn render(cx: &mut ExecCx<'_>, es: &[Entry], long: bool, one: bool, g: bool, num
         }
     } else {
         for r in &rows {
-            s.push_str(&format!("{} {:>4} {:<8} {:<8} {:>9} {}\n", r.0, r.1, r.2, r.3, r.4, r.5));
+            s.push_str(&format!(
+                "{} {:>4} {:<8} {:<8} {:>9} {}\n",
+                r.0, r.1, r.2, r.3, r.4, r.5
+            ));
         }
     }
     s
@@ -680,7 +732,11 @@ pub(super) fn touch(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     for p in ops {
         let abs = cx.abs(&p);
         let mut fs = cx.fs();
-        let r = if fs.is_dir(&abs) { Ok(()) } else { fs.append(&abs, b"") };
+        let r = if fs.is_dir(&abs) {
+            Ok(())
+        } else {
+            fs.append(&abs, b"")
+        };
         drop(fs);
         if let Err(e) = r {
             let msg = if g {
@@ -696,10 +752,17 @@ pub(super) fn touch(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
 
 /// Copies the tree at `from` to `to` through the view (files and directories).
 fn copy_tree(cx: &mut ExecCx<'_>, from: &str, to: &str) -> Result<(), (String, FsError)> {
-    let node = cx.fs().lookup(from).cloned().map_err(|e| (from.to_string(), e))?;
+    let node = cx
+        .fs()
+        .lookup(from)
+        .cloned()
+        .map_err(|e| (from.to_string(), e))?;
     match node {
         Node::Dir { entries, .. } => {
-            cx.fs().mkdir(to, 0o755, false).or_else(|e| if e == FsError::Exists { Ok(()) } else { Err(e) }).map_err(|e| (to.to_string(), e))?;
+            cx.fs()
+                .mkdir(to, 0o755, false)
+                .or_else(|e| if e == FsError::Exists { Ok(()) } else { Err(e) })
+                .map_err(|e| (to.to_string(), e))?;
             for name in entries.keys() {
                 copy_tree(cx, &format!("{from}/{name}"), &format!("{to}/{name}"))?;
             }
@@ -742,7 +805,11 @@ fn cp_mv(cx: &mut ExecCx<'_>, argv: &[String], mv: bool) -> ExecResult {
             continue;
         }
         let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
-        let target = if dst_dir { format!("{}/{base}", dst_abs.trim_end_matches('/')) } else { dst_abs.clone() };
+        let target = if dst_dir {
+            format!("{}/{base}", dst_abs.trim_end_matches('/'))
+        } else {
+            dst_abs.clone()
+        };
         if cx.fs().is_dir(&sa) && !mv && !(f.contains('r') || f.contains('R') || f.contains('a')) {
             let msg = if g {
                 format!("cp: -r not specified; omitting directory '{s}'")
@@ -805,13 +872,20 @@ pub(super) fn env(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 if gnu(cx) {
                     format!("env: '{}': No such file or directory\n", argv[i])
                 } else {
-                    format!("env: can't execute '{}': No such file or directory\n", argv[i])
+                    format!(
+                        "env: can't execute '{}': No such file or directory\n",
+                        argv[i]
+                    )
                 },
                 127,
             ),
         };
     }
-    ExecResult::ok(vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect::<String>())
+    ExecResult::ok(
+        vars.iter()
+            .map(|(k, v)| format!("{k}={v}\n"))
+            .collect::<String>(),
+    )
 }
 
 pub(super) fn printenv(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
@@ -851,7 +925,9 @@ pub(super) fn sleep(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             None => {
                 return ExecResult::fail(
                     if g {
-                        format!("sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.\n")
+                        format!(
+                            "sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.\n"
+                        )
                     } else {
                         format!("sleep: invalid number '{a}'\n")
                     },
@@ -912,7 +988,9 @@ pub(super) fn uname(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let version = "#21-Ubuntu SMP Sun Nov 10 13:32:49 UTC 2024";
     if f.contains('a') {
         let _ = g;
-        return ExecResult::ok(format!("Linux {host} {kernel} {version} x86_64 GNU/Linux\n"));
+        return ExecResult::ok(format!(
+            "Linux {host} {kernel} {version} x86_64 GNU/Linux\n"
+        ));
     }
     let mut parts = Vec::new();
     if f.is_empty() || f.contains('s') {
@@ -977,7 +1055,9 @@ fn printf_format(fmt: &str, args: &[String]) -> String {
             used_arg = true;
             let left = spec.starts_with('-');
             let zero = spec.starts_with('0');
-            let num: String = spec.trim_start_matches(['-', '0', '+', ' ', '#']).to_string();
+            let num: String = spec
+                .trim_start_matches(['-', '0', '+', ' ', '#'])
+                .to_string();
             let (w, prec) = match num.split_once('.') {
                 Some((w, p)) => (w.parse().unwrap_or(0usize), p.parse::<usize>().ok()),
                 None => (num.parse().unwrap_or(0usize), None),
@@ -986,7 +1066,11 @@ fn printf_format(fmt: &str, args: &[String]) -> String {
                 'd' | 'i' | 'u' => arg.trim().parse::<i64>().unwrap_or(0).to_string(),
                 'x' => format!("{:x}", arg.trim().parse::<i64>().unwrap_or(0)),
                 'o' => format!("{:o}", arg.trim().parse::<i64>().unwrap_or(0)),
-                'f' => format!("{:.*}", prec.unwrap_or(6), arg.trim().parse::<f64>().unwrap_or(0.0)),
+                'f' => format!(
+                    "{:.*}",
+                    prec.unwrap_or(6),
+                    arg.trim().parse::<f64>().unwrap_or(0.0)
+                ),
                 'c' => arg.chars().next().map(String::from).unwrap_or_default(),
                 'b' => unescape(&arg).0,
                 _ => match prec {
@@ -1065,10 +1149,19 @@ pub(super) fn sort(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     if o.code != 0 {
         return o.done();
     }
-    let mut lines: Vec<String> = texts.iter().flat_map(|t| t.lines().map(str::to_string)).collect();
+    let mut lines: Vec<String> = texts
+        .iter()
+        .flat_map(|t| t.lines().map(str::to_string))
+        .collect();
     if f.contains('n') {
         lines.sort_by(|a, b| {
-            let p = |s: &str| s.trim().split(|c: char| !c.is_ascii_digit() && c != '-').next().and_then(|x| x.parse::<i64>().ok()).unwrap_or(0);
+            let p = |s: &str| {
+                s.trim()
+                    .split(|c: char| !c.is_ascii_digit() && c != '-')
+                    .next()
+                    .and_then(|x| x.parse::<i64>().ok())
+                    .unwrap_or(0)
+            };
             p(a).cmp(&p(b)).then(a.cmp(b))
         });
     } else {
@@ -1129,11 +1222,21 @@ pub(super) fn cut(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 if !l.contains(delim) {
                     o.out.push_str(l);
                 } else {
-                    let parts: Vec<&str> = l.split(delim).enumerate().filter(|(k, _)| sel(fs, k + 1)).map(|(_, p)| p).collect();
+                    let parts: Vec<&str> = l
+                        .split(delim)
+                        .enumerate()
+                        .filter(|(k, _)| sel(fs, k + 1))
+                        .map(|(_, p)| p)
+                        .collect();
                     o.out.push_str(&parts.join(&delim.to_string()));
                 }
             } else if let Some(cs) = &chars {
-                o.out.extend(l.chars().enumerate().filter(|(k, _)| sel(cs, k + 1)).map(|(_, c)| c));
+                o.out.extend(
+                    l.chars()
+                        .enumerate()
+                        .filter(|(k, _)| sel(cs, k + 1))
+                        .map(|(_, c)| c),
+                );
             }
             o.out.push('\n');
         }
@@ -1144,7 +1247,11 @@ pub(super) fn cut(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
 fn tr_set(s: &str) -> Vec<char> {
     let s = unescape(s).0;
     let cs: Vec<char> = s.chars().collect();
-    let named = [("[:lower:]", 'a', 'z'), ("[:upper:]", 'A', 'Z'), ("[:digit:]", '0', '9')];
+    let named = [
+        ("[:lower:]", 'a', 'z'),
+        ("[:upper:]", 'A', 'Z'),
+        ("[:digit:]", '0', '9'),
+    ];
     for (n, a, b) in named {
         if s == n {
             return (a..=b).collect();
@@ -1190,7 +1297,11 @@ pub(super) fn basename(_cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         return ExecResult::fail("basename: missing operand\n", 1);
     };
     let t = p.trim_end_matches('/');
-    let mut b = if t.is_empty() && p.starts_with('/') { "/".to_string() } else { t.rsplit('/').next().unwrap_or(t).to_string() };
+    let mut b = if t.is_empty() && p.starts_with('/') {
+        "/".to_string()
+    } else {
+        t.rsplit('/').next().unwrap_or(t).to_string()
+    };
     if let Some(suf) = argv.get(2)
         && b.len() > suf.len()
         && b.ends_with(suf.as_str())
@@ -1223,7 +1334,11 @@ pub(super) fn stat(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         let node = cx.fs().lookup(&abs).cloned();
         match node {
             Err(e) => o.fail(
-                if g { format!("stat: cannot statx '{p}': {e}") } else { format!("stat: can't stat '{p}': {e}") },
+                if g {
+                    format!("stat: cannot statx '{p}': {e}")
+                } else {
+                    format!("stat: can't stat '{p}': {e}")
+                },
                 1,
             ),
             Ok(n) => {
@@ -1236,7 +1351,8 @@ pub(super) fn stat(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 };
                 let user = user_name(cx, "/etc/passwd", m.uid);
                 let group = user_name(cx, "/etc/group", m.gid);
-                let ts = k8s_openapi::jiff::Timestamp::from_second(m.mtime.unix_seconds()).unwrap_or_default();
+                let ts = k8s_openapi::jiff::Timestamp::from_second(m.mtime.unix_seconds())
+                    .unwrap_or_default();
                 let t = k8s_openapi::jiff::fmt::strtime::format(
                     "%Y-%m-%d %H:%M:%S.000000000 +0000",
                     &ts.to_zoned(k8s_openapi::jiff::tz::TimeZone::UTC),
@@ -1266,7 +1382,15 @@ pub(super) fn stat(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
 }
 
 pub(super) fn chmod(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
-    let (f, ops) = flags(&argv[1..].iter().filter(|a| !a.starts_with('-') || a.len() < 2 || a.chars().nth(1).is_some_and(|c| c == 'R')).cloned().collect::<Vec<_>>());
+    let (f, ops) = flags(
+        &argv[1..]
+            .iter()
+            .filter(|a| {
+                !a.starts_with('-') || a.len() < 2 || a.chars().nth(1).is_some_and(|c| c == 'R')
+            })
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
     let _ = f;
     let g = gnu(cx);
     let mut o = Out::new();
@@ -1283,7 +1407,14 @@ pub(super) fn chmod(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         };
         let r = new.and_then(|m| cx.fs().chmod(&abs, m));
         if let Err(e) = r {
-            o.fail(if g { format!("chmod: cannot access '{p}': {e}") } else { format!("chmod: {p}: {e}") }, 1);
+            o.fail(
+                if g {
+                    format!("chmod: cannot access '{p}': {e}")
+                } else {
+                    format!("chmod: {p}: {e}")
+                },
+                1,
+            );
         }
     }
     o.done()
@@ -1294,7 +1425,11 @@ fn symbolic_mode(spec: &str, cur: u32) -> u32 {
     for part in spec.split(',') {
         let (who, rest) = part.split_at(part.find(['+', '-', '=']).unwrap_or(part.len()));
         let mut mask = 0;
-        for c in if who.is_empty() { "a".chars() } else { who.chars() } {
+        for c in if who.is_empty() {
+            "a".chars()
+        } else {
+            who.chars()
+        } {
             mask |= match c {
                 'u' => 0o700,
                 'g' => 0o070,
@@ -1345,13 +1480,24 @@ pub(super) fn chown(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let Some(uid) = lookup(cx, "/etc/passwd", u) else {
         return ExecResult::fail(format!("chown: invalid user: '{owner}'\n"), 1);
     };
-    let gid = if gr.is_empty() { None } else { lookup(cx, "/etc/group", gr) };
+    let gid = if gr.is_empty() {
+        None
+    } else {
+        lookup(cx, "/etc/group", gr)
+    };
     for p in files {
         let abs = cx.abs(p);
         let cur_gid = cx.fs().lookup(&abs).map(|n| n.meta().gid);
         let r = cur_gid.and_then(|cg| cx.fs().chown(&abs, uid, gid.unwrap_or(cg), f.contains('R')));
         if let Err(e) = r {
-            o.fail(if g { format!("chown: cannot access '{p}': {e}") } else { format!("chown: {p}: {e}") }, 1);
+            o.fail(
+                if g {
+                    format!("chown: cannot access '{p}': {e}")
+                } else {
+                    format!("chown: {p}: {e}")
+                },
+                1,
+            );
         }
     }
     o.done()
@@ -1381,7 +1527,11 @@ pub(super) fn grep(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let g = gnu(cx);
     let Some(pat) = pattern else {
         return ExecResult::fail(
-            if g { "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n" } else { "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...\n" },
+            if g {
+                "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n"
+            } else {
+                "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...\n"
+            },
             2,
         );
     };
@@ -1389,8 +1539,15 @@ pub(super) fn grep(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let re = if fl.contains('F') {
         None
     } else {
-        let p = if fl.contains('E') { pat.clone() } else { bre_to_ere(&pat) };
-        regex::RegexBuilder::new(&p).case_insensitive(icase).build().ok()
+        let p = if fl.contains('E') {
+            pat.clone()
+        } else {
+            bre_to_ere(&pat)
+        };
+        regex::RegexBuilder::new(&p)
+            .case_insensitive(icase)
+            .build()
+            .ok()
     };
     let matches = |l: &str| -> bool {
         let m = match &re {
@@ -1403,7 +1560,11 @@ pub(super) fn grep(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let mut o = Out::new();
     let mut any = false;
     let names = rest.len() > 1;
-    let srcs: Vec<Option<String>> = if rest.is_empty() { vec![None] } else { rest.iter().cloned().map(Some).collect() };
+    let srcs: Vec<Option<String>> = if rest.is_empty() {
+        vec![None]
+    } else {
+        rest.iter().cloned().map(Some).collect()
+    };
     let mut had_err = false;
     for s in srcs {
         let text = match &s {
@@ -1446,7 +1607,10 @@ pub(super) fn grep(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             });
         }
         if fl.contains('l') && count > 0 {
-            o.out.push_str(&format!("{}\n", s.unwrap_or_else(|| "(standard input)".into())));
+            o.out.push_str(&format!(
+                "{}\n",
+                s.unwrap_or_else(|| "(standard input)".into())
+            ));
         }
     }
     if fl.contains('q') {
@@ -1499,7 +1663,14 @@ pub(super) fn test_impl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let g = gnu(cx);
     if name == "[" {
         if args.last().map(String::as_str) != Some("]") {
-            return ExecResult::fail(if g { "[: missing ']'\n" } else { "[: missing ]\n" }, 2);
+            return ExecResult::fail(
+                if g {
+                    "[: missing ']'\n"
+                } else {
+                    "[: missing ]\n"
+                },
+                2,
+            );
         }
         args.pop();
     }
@@ -1534,16 +1705,26 @@ fn eval_test(cx: &mut ExecCx<'_>, a: &[String]) -> Result<bool, String> {
                 "-n" => !v.is_empty(),
                 "-z" => v.is_empty(),
                 "-e" | "-a" => fs.exists(&abs),
-                "-f" => fs.lookup(&abs).is_ok_and(|n| matches!(n, Node::File { .. })),
+                "-f" => fs
+                    .lookup(&abs)
+                    .is_ok_and(|n| matches!(n, Node::File { .. })),
                 "-d" => fs.is_dir(&abs),
-                "-s" => fs.lookup(&abs).is_ok_and(|n| matches!(n, Node::File { data, .. } if !data.is_empty()) || n.is_dir()),
+                "-s" => fs.lookup(&abs).is_ok_and(|n| {
+                    matches!(n, Node::File { data, .. } if !data.is_empty()) || n.is_dir()
+                }),
                 "-r" | "-w" | "-x" => fs.exists(&abs),
-                "-L" | "-h" => fs.lookup(&abs).is_ok_and(|n| matches!(n, Node::Symlink { .. })),
+                "-L" | "-h" => fs
+                    .lookup(&abs)
+                    .is_ok_and(|n| matches!(n, Node::Symlink { .. })),
                 _ => return Err(format!("{op}: unary operator expected")),
             })
         }
         [l, op, r] => {
-            let num = |s: &str| s.trim().parse::<i64>().map_err(|_| format!("{s}: integer expression expected"));
+            let num = |s: &str| {
+                s.trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("{s}: integer expression expected"))
+            };
             Ok(match op.as_str() {
                 "=" | "==" => l == r,
                 "!=" => l != r,
@@ -1610,7 +1791,8 @@ fn df_row(cx: &mut ExecCx<'_>, path: &str) -> (String, u64, u64, u64, String) {
         let mpath = crate::store::normalize(&fs.mounts()[i].path);
         let tree = fs.lookup(&mpath).map(tree_kb).unwrap_or(20);
         let size = (cap - ext4_overhead(cap)) / 1024;
-        let used = (tree + 4).min(size);
+        // lost+found is created with 16 KiB of blocks, and the journal superblock takes 4.
+        let used = (tree + 16).min(size);
         let reserved = cap / 20 / 1024 + (cap / 4096 / 50).min(4096) * 4;
         let avail = size.saturating_sub(used + reserved);
         return (dev, size, used, avail, mp);
@@ -1672,7 +1854,12 @@ pub(super) fn df(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let mut o = Out::new();
     let paths: Vec<String> = if ops.is_empty() {
         let mut v = vec!["/".to_string()];
-        let mps: Vec<String> = cx.fs().mounts().iter().map(|m| crate::store::normalize(&m.path)).collect();
+        let mps: Vec<String> = cx
+            .fs()
+            .mounts()
+            .iter()
+            .map(|m| crate::store::normalize(&m.path))
+            .collect();
         v.extend(mps);
         v
     } else {
@@ -1690,7 +1877,11 @@ pub(super) fn df(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             continue;
         }
         let row = df_row(cx, p);
-        if ops.is_empty() && rows.iter().any(|r: &(String, u64, u64, u64, String)| r.4 == row.4) {
+        if ops.is_empty()
+            && rows
+                .iter()
+                .any(|r: &(String, u64, u64, u64, String)| r.4 == row.4)
+        {
             continue;
         }
         rows.push(row);
@@ -1711,20 +1902,48 @@ pub(super) fn df(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             .iter()
             .map(|(d, sz, u, a, m)| {
                 let fmt = |v: u64| if h { human_gnu(v) } else { v.to_string() };
-                [d.clone(), fmt(*sz), fmt(*u), fmt(*a), format!("{}%", pct(*u, *a, true)), m.clone()]
+                [
+                    d.clone(),
+                    fmt(*sz),
+                    fmt(*u),
+                    fmt(*a),
+                    format!("{}%", pct(*u, *a, true)),
+                    m.clone(),
+                ]
             })
             .collect();
-        let hdr = ["Filesystem", if h { "Size" } else { "1K-blocks" }, "Used", if h { "Avail" } else { "Available" }, "Use%", "Mounted on"];
+        let hdr = [
+            "Filesystem",
+            if h { "Size" } else { "1K-blocks" },
+            "Used",
+            if h { "Avail" } else { "Available" },
+            "Use%",
+            "Mounted on",
+        ];
         let mins = [14, if h { 5 } else { 9 }, 5, 5, 4, 0];
         let mut w = [0usize; 6];
         for k in 0..6 {
-            w[k] = cells.iter().map(|c| c[k].len()).chain([hdr[k].len(), mins[k]]).max().unwrap_or(0);
+            w[k] = cells
+                .iter()
+                .map(|c| c[k].len())
+                .chain([hdr[k].len(), mins[k]])
+                .max()
+                .unwrap_or(0);
         }
         let line = |c: [&str; 6]| {
             format!(
                 "{:<w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$} {}\n",
-                c[0], c[1], c[2], c[3], c[4], c[5],
-                w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4]
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                c[5],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3],
+                w4 = w[4]
             )
         };
         s.push_str(&line(hdr));
@@ -1739,8 +1958,18 @@ pub(super) fn df(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         }
         for (d, sz, u, a, m) in &rows {
             let fmt = |v: u64| if h { human_bb(v) } else { v.to_string() };
-            let dev = if d.len() > 20 { format!("{d}\n{:20}", "") } else { format!("{d:<20}") };
-            s.push_str(&format!("{dev} {:>9} {:>9} {:>9} {:>3}% {m}\n", fmt(*sz), fmt(*u), fmt(*a), pct(*u, *a, false)));
+            let dev = if d.len() > 20 {
+                format!("{d}\n{:20}", "")
+            } else {
+                format!("{d:<20}")
+            };
+            s.push_str(&format!(
+                "{dev} {:>9} {:>9} {:>9} {:>3}% {m}\n",
+                fmt(*sz),
+                fmt(*u),
+                fmt(*a),
+                pct(*u, *a, false)
+            ));
         }
     }
     o.out = s + &o.out;
@@ -1752,7 +1981,11 @@ pub(super) fn du(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let g = gnu(cx);
     let h = f.contains('h');
     let mut o = Out::new();
-    let ops = if ops.is_empty() { vec![".".to_string()] } else { ops };
+    let ops = if ops.is_empty() {
+        vec![".".to_string()]
+    } else {
+        ops
+    };
     for p in ops {
         let abs = cx.abs(&p);
         match cx.fs().lookup(&abs).map(tree_kb) {
@@ -1764,7 +1997,14 @@ pub(super) fn du(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 };
                 o.out.push_str(&format!("{v}\t{p}\n"));
             }
-            Err(e) => o.fail(if g { format!("du: cannot access '{p}': {e}") } else { format!("du: {p}: {e}") }, 1),
+            Err(e) => o.fail(
+                if g {
+                    format!("du: cannot access '{p}': {e}")
+                } else {
+                    format!("du: {p}: {e}")
+                },
+                1,
+            ),
         }
     }
     o.done()

@@ -88,7 +88,11 @@ fn curl_layer(fs: &mut Fs, now: SimTime) {
     let _ = fs.write("/usr/bin/curl", b"", now);
     let _ = fs.mkdir_p("/home/curl_user", 0o755, now);
     let _ = fs.chown("/home/curl_user", 100, 101, false);
-    let _ = fs.append("/etc/passwd", b"curl_user:x:100:101:Linux User,,,:/home/curl_user:/sbin/nologin\n", now);
+    let _ = fs.append(
+        "/etc/passwd",
+        b"curl_user:x:100:101:Linux User,,,:/home/curl_user:/sbin/nologin\n",
+        now,
+    );
     let _ = fs.append("/etc/group", b"curl_group:x:101:curl_user\n", now);
 }
 
@@ -208,7 +212,11 @@ pub fn log_chunks(world: &mut World, key: &ContainerKey, chunks: &[sh::Chunk], e
     }
     for (idx, (rest, _)) in partial.iter().enumerate() {
         if !rest.is_empty() {
-            let s = if idx == 0 { Stream::Stdout } else { Stream::Stderr };
+            let s = if idx == 0 {
+                Stream::Stdout
+            } else {
+                Stream::Stderr
+            };
             world.log(key, end, s, rest);
         }
     }
@@ -217,14 +225,18 @@ pub fn log_chunks(world: &mut World, key: &ContainerKey, chunks: &[sh::Chunk], e
 /// The argv a busybox-family container runs: its command and args, else the image's
 /// entrypoint and CMD.
 pub fn container_argv(image: &str, command: &[String], args: &[String]) -> Vec<String> {
-    let short = crate::kubelet::image::ImageRef::parse(image).short_name().to_string();
+    let short = crate::kubelet::image::ImageRef::parse(image)
+        .short_name()
+        .to_string();
     if !command.is_empty() {
         return command.iter().chain(args).cloned().collect();
     }
     if short == "curl" {
         // The entrypoint runs curl unless the first argument is a program.
         if args.is_empty() || args[0].starts_with('-') {
-            return std::iter::once("curl".to_string()).chain(args.iter().cloned()).collect();
+            return std::iter::once("curl".to_string())
+                .chain(args.iter().cloned())
+                .collect();
         }
         return args.to_vec();
     }
@@ -256,8 +268,16 @@ impl AppModel for ShellModel {
         let argv = container_argv(&image, &command, &args);
         let key = cx.key();
         let now = cx.now;
-        let Some(mut ecx) = ExecCx::new(cx.world, cx.api, cx.dns, cx.rng, key.clone(), now, false, None)
-        else {
+        let Some(mut ecx) = ExecCx::new(
+            cx.world,
+            cx.api,
+            cx.dns,
+            cx.rng,
+            key.clone(),
+            now,
+            false,
+            None,
+        ) else {
             return Startup {
                 ready_after: Some(SimDuration::ZERO),
                 exit: Some(Exit::with_code(SimDuration::ZERO, 128)),
@@ -286,7 +306,10 @@ impl AppModel for ShellModel {
             // The kubelet runs exec probes itself; reaching here means nothing to check.
             return ProbeAnswer::Success;
         }
-        ProbeAnswer::Failure(crate::kubelet::app::connection_refused(probe, cx.info.pod_ip))
+        ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
+            probe,
+            cx.info.pod_ip,
+        ))
     }
 
     fn on_signal(&mut self, _cx: &mut AppCx<'_>, _signal: Signal) -> Option<Exit> {

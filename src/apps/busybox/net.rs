@@ -48,7 +48,11 @@ impl HttpResponse {
 }
 
 /// Sends `req` to the server process of container `server`.
-pub fn http_exchange(cx: &mut ExecCx<'_>, server: &ContainerKey, req: &HttpRequest) -> Option<HttpResponse> {
+pub fn http_exchange(
+    cx: &mut ExecCx<'_>,
+    server: &ContainerKey,
+    req: &HttpRequest,
+) -> Option<HttpResponse> {
     let program = cx.world.procs.get(server)?.program.clone();
     match program.as_str() {
         "nginx" => crate::apps::nginx::handle(cx.world, server, cx.now(), req),
@@ -73,10 +77,9 @@ pub(super) fn hostname(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             ExecResult::ok(format!("{d}\n"))
         }
         Some("-s") | Some("--short") | None => ExecResult::ok(format!("{}\n", s.hostname)),
-        Some(other) if !other.starts_with('-') => ExecResult::fail(
-            "hostname: you must be root to change the host name\n",
-            1,
-        ),
+        Some(other) if !other.starts_with('-') => {
+            ExecResult::fail("hostname: you must be root to change the host name\n", 1)
+        }
         Some(_) => ExecResult::ok(format!("{}\n", s.hostname)),
     }
 }
@@ -122,7 +125,9 @@ pub(super) fn nslookup(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let now = cx.now();
     if super::old_busybox(&image) {
         // 1.28: libc getaddrinfo with the search list, then reverse names.
-        let sip: std::net::Ipv4Addr = server.parse().unwrap_or(std::net::Ipv4Addr::new(10, 96, 0, 10));
+        let sip: std::net::Ipv4Addr = server
+            .parse()
+            .unwrap_or(std::net::Ipv4Addr::new(10, 96, 0, 10));
         let mut out = format!("Server:    {server}\n");
         match ptr_of(cx, &sip) {
             Some(n) => out.push_str(&format!("Address 1: {server} {n}\n\n")),
@@ -158,10 +163,14 @@ pub(super) fn nslookup(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         let fqdns: Vec<String> = if name.contains('.') {
             vec![name.trim_end_matches('.').to_string()]
         } else {
-            [format!("{ns}.svc.cluster.local"), "svc.cluster.local".into(), "cluster.local".into()]
-                .iter()
-                .map(|d| format!("{name}.{d}"))
-                .collect()
+            [
+                format!("{ns}.svc.cluster.local"),
+                "svc.cluster.local".into(),
+                "cluster.local".into(),
+            ]
+            .iter()
+            .map(|d| format!("{name}.{d}"))
+            .collect()
         };
         for t in [QType::A, QType::Aaaa] {
             for f in &fqdns {
@@ -201,8 +210,16 @@ pub(super) fn nslookup(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
 }
 
 pub(super) fn ping(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
-    let Some(host) = argv[1..].iter().rev().find(|a| !a.starts_with('-') && a.parse::<u32>().is_err()).cloned() else {
-        return ExecResult::fail("BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n", 1);
+    let Some(host) = argv[1..]
+        .iter()
+        .rev()
+        .find(|a| !a.starts_with('-') && a.parse::<u32>().is_err())
+        .cloned()
+    else {
+        return ExecResult::fail(
+            "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n",
+            1,
+        );
     };
     let count: u32 = argv
         .iter()
@@ -220,7 +237,9 @@ pub(super) fn ping(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let mut got = 0;
     for i in 0..count {
         if up {
-            out.push_str(&format!("64 bytes from {ip}: seq={i} ttl=64 time=0.080 ms\n"));
+            out.push_str(&format!(
+                "64 bytes from {ip}: seq={i} ttl=64 time=0.080 ms\n"
+            ));
             got += 1;
         }
         if i + 1 < count {
@@ -289,7 +308,8 @@ fn curl_meter_line(total: usize) -> String {
 }
 
 const CURL_METER_HEAD: &str = "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n";
-const CURL_METER_ZERO: &str = "\r  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0";
+const CURL_METER_ZERO: &str =
+    "\r  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0";
 
 pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let mut silent = false;
@@ -349,7 +369,10 @@ pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         method = "HEAD".into();
     }
     let Some(url) = url else {
-        return ExecResult::fail("curl: try 'curl --help' or 'curl --manual' for more information\n", 2);
+        return ExecResult::fail(
+            "curl: try 'curl --help' or 'curl --manual' for more information\n",
+            2,
+        );
     };
     let meter = !silent && (out_file.is_some() || !cx.tty) && !verbose;
     let errors = !silent || show_err;
@@ -365,12 +388,22 @@ pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         ExecResult::fail(err, code)
     };
     let Some(u) = parse_url(&url) else {
-        return finish(err, "curl: (3) URL using bad/illegal format or missing URL\n".into(), 3, meter);
+        return finish(
+            err,
+            "curl: (3) URL using bad/illegal format or missing URL\n".into(),
+            3,
+            meter,
+        );
     };
     let target = match cx.connect(&u.host, u.port) {
         Ok(k) => k,
         Err(ConnectError::UnknownHost(h)) => {
-            return finish(err, format!("curl: (6) Could not resolve host: {h}\n"), 6, meter);
+            return finish(
+                err,
+                format!("curl: (6) Could not resolve host: {h}\n"),
+                6,
+                meter,
+            );
         }
         Err(ConnectError::Refused { .. }) => {
             let msg = format!(
@@ -387,7 +420,13 @@ pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             let (ms, msg) = match max_time {
                 Some(t) => {
                     let ms = (t * 1000.0) as u64;
-                    (ms, format!("curl: (28) Connection timed out after {} milliseconds\n", ms + 1))
+                    (
+                        ms,
+                        format!(
+                            "curl: (28) Connection timed out after {} milliseconds\n",
+                            ms + 1
+                        ),
+                    )
                 }
                 None => (
                     130_000,
@@ -405,12 +444,18 @@ pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         }
     };
     let _ = u.https;
-    let client_ip = if target.pod_uid == cx.key.pod_uid && (u.host == "localhost" || u.host.starts_with("127.")) {
+    let client_ip = if target.pod_uid == cx.key.pod_uid
+        && (u.host == "localhost" || u.host.starts_with("127."))
+    {
         "127.0.0.1".to_string()
     } else {
         cx.setup().pod_ip.clone()
     };
-    let host_header = if u.port == 80 { u.host.clone() } else { format!("{}:{}", u.host, u.port) };
+    let host_header = if u.port == 80 {
+        u.host.clone()
+    } else {
+        format!("{}:{}", u.host, u.port)
+    };
     let req = HttpRequest {
         method: method.clone(),
         path: u.path.clone(),
@@ -422,7 +467,12 @@ pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         if meter {
             err.push('\n');
         }
-        return finish(err, "curl: (52) Empty reply from server\n".into(), 52, false);
+        return finish(
+            err,
+            "curl: (52) Empty reply from server\n".into(),
+            52,
+            false,
+        );
     };
     let mut stdout = String::new();
     if verbose {
@@ -441,7 +491,10 @@ pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         }
         return finish(
             err,
-            format!("curl: (22) The requested URL returned error: {}\n", resp.status),
+            format!(
+                "curl: (22) The requested URL returned error: {}\n",
+                resp.status
+            ),
             22,
             false,
         );
@@ -523,7 +576,10 @@ pub(super) fn wget(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         i += 1;
     }
     let Some(url) = url else {
-        return ExecResult::fail("BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[--no-check-certificate] [-P DIR] [-U AGENT] [-T SEC] URL...\n", 1);
+        return ExecResult::fail(
+            "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[--no-check-certificate] [-P DIR] [-U AGENT] [-T SEC] URL...\n",
+            1,
+        );
     };
     let Some(u) = parse_url(&url) else {
         return ExecResult::fail(format!("wget: not an http or ftp url: {url}\n"), 1);
@@ -547,7 +603,9 @@ pub(super) fn wget(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             return ExecResult::fail(format!("wget: bad address '{h}'\n"), 1);
         }
         Err(ConnectError::Refused { ip }) => {
-            err.push_str(&format!("wget: can't connect to remote host ({ip}): Connection refused\n"));
+            err.push_str(&format!(
+                "wget: can't connect to remote host ({ip}): Connection refused\n"
+            ));
             return ExecResult::fail(err, 1);
         }
         Err(ConnectError::Timeout { .. }) => {
@@ -561,7 +619,9 @@ pub(super) fn wget(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         path: u.path.clone(),
         host: u.host.clone(),
         user_agent: "Wget".into(),
-        client_ip: if target.pod_uid == cx.key.pod_uid && (u.host == "localhost" || u.host.starts_with("127.")) {
+        client_ip: if target.pod_uid == cx.key.pod_uid
+            && (u.host == "localhost" || u.host.starts_with("127."))
+        {
             "127.0.0.1".into()
         } else {
             cx.setup().pod_ip.clone()
@@ -572,7 +632,10 @@ pub(super) fn wget(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         return ExecResult::fail(err, 1);
     };
     if resp.status >= 400 {
-        err.push_str(&format!("wget: server returned error: HTTP/1.1 {} {}\n", resp.status, resp.reason));
+        err.push_str(&format!(
+            "wget: server returned error: HTTP/1.1 {} {}\n",
+            resp.status, resp.reason
+        ));
         return ExecResult::fail(err, 1);
     }
     if spider {
@@ -583,12 +646,19 @@ pub(super) fn wget(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     }
     let body = String::from_utf8_lossy(&resp.body).into_owned();
     let n = resp.body.len();
-    let bar = |name: &str| format!("{name:<20.20} 100% |********************************| {n:>5}  0:00:00 ETA\n");
+    let bar = |name: &str| {
+        format!("{name:<20.20} 100% |********************************| {n:>5}  0:00:00 ETA\n")
+    };
     let file = match &out {
         Some(f) if f == "-" => None,
         Some(f) => Some(f.clone()),
         None => {
-            let base = u.path.rsplit('/').next().filter(|s| !s.is_empty()).unwrap_or("index.html");
+            let base = u
+                .path
+                .rsplit('/')
+                .next()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("index.html");
             Some(base.to_string())
         }
     };

@@ -100,7 +100,10 @@ struct Lexer<'a> {
 }
 
 fn is_meta(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')')
+    matches!(
+        c,
+        b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'
+    )
 }
 
 impl Lexer<'_> {
@@ -719,8 +722,12 @@ impl Shell {
             (Dialect::Ash, SynErr::Eof(Some(w))) => {
                 format!("sh: syntax error: unexpected end of file (expecting \"{w}\")\n")
             }
-            (Dialect::Ash, SynErr::Eof(None)) => "sh: syntax error: unexpected end of file\n".into(),
-            (Dialect::Ash, SynErr::Unexpected(w)) => format!("sh: syntax error: unexpected \"{w}\"\n"),
+            (Dialect::Ash, SynErr::Eof(None)) => {
+                "sh: syntax error: unexpected end of file\n".into()
+            }
+            (Dialect::Ash, SynErr::Unexpected(w)) => {
+                format!("sh: syntax error: unexpected \"{w}\"\n")
+            }
             (Dialect::Ash, SynErr::Unterminated) => {
                 "sh: syntax error: unterminated quoted string\n".into()
             }
@@ -737,7 +744,10 @@ impl Shell {
                 format!("sh: {lines}: Syntax error: Unterminated quoted string\n")
             }
             (Dialect::Bash, SynErr::Eof(_)) => {
-                format!("bash: -c: line {}: syntax error: unexpected end of file\n", lines + 1)
+                format!(
+                    "bash: -c: line {}: syntax error: unexpected end of file\n",
+                    lines + 1
+                )
             }
             (Dialect::Bash, SynErr::Unexpected(w)) => format!(
                 "bash: -c: line {lines}: syntax error near unexpected token `{w}'\nbash: -c: line {lines}: `{}'\n",
@@ -784,7 +794,12 @@ impl Shell {
         out
     }
 
-    fn pipeline(&mut self, cx: &mut ExecCx<'_>, p: &Pipeline, stdin: &Option<String>) -> Vec<Chunk> {
+    fn pipeline(
+        &mut self,
+        cx: &mut ExecCx<'_>,
+        p: &Pipeline,
+        stdin: &Option<String>,
+    ) -> Vec<Chunk> {
         let mut out = Vec::new();
         let mut input = stdin.clone();
         let n = p.cmds.len();
@@ -1029,7 +1044,11 @@ impl Shell {
     fn loop_control(&mut self) -> bool {
         match self.flow {
             Some(Flow::Break(n)) => {
-                self.flow = if n > 1 { Some(Flow::Break(n - 1)) } else { None };
+                self.flow = if n > 1 {
+                    Some(Flow::Break(n - 1))
+                } else {
+                    None
+                };
                 true
             }
             Some(Flow::Continue(n)) => {
@@ -1077,7 +1096,9 @@ impl Shell {
         let mut out = std::mem::take(&mut self.pending);
         if argv.is_empty() {
             // Assignments only; status is the last command substitution's (or 0).
-            let had_subst = assigns.iter().any(|(_, v)| v.contains("$(") || v.contains('`'));
+            let had_subst = assigns
+                .iter()
+                .any(|(_, v)| v.contains("$(") || v.contains('`'));
             if !had_subst {
                 self.last = 0;
             }
@@ -1139,6 +1160,16 @@ impl Shell {
         cx.env = env;
         cx.stdin = stdin.clone();
         cx.cwd = self.cwd.clone();
+        if matches!(prog.as_str(), "sh" | "ash" | "bash" | "dash") {
+            // A nested shell: keep its output's timestamps and its endlessness.
+            let run = run_shell_argv(cx, &argv, self.deadline);
+            out.extend(run.chunks);
+            self.last = run.code;
+            if run.forever {
+                self.flow = Some(Flow::Forever);
+            }
+            return out;
+        }
         let r = match crate::exec::run_in(cx, &argv) {
             Ok(r) => r,
             Err(_) => crate::exec::ExecResult::fail(self.not_found(&name, line), 127),
@@ -1208,7 +1239,11 @@ impl Shell {
                 Some((String::new(), String::new(), code))
             }
             "break" | "continue" => {
-                let n = args.first().and_then(|a| a.parse().ok()).unwrap_or(1u32).max(1);
+                let n = args
+                    .first()
+                    .and_then(|a| a.parse().ok())
+                    .unwrap_or(1u32)
+                    .max(1);
                 self.flow = Some(if name == "break" {
                     Flow::Break(n)
                 } else {
@@ -1400,7 +1435,11 @@ impl Shell {
                             Err(e) => Some((String::new(), self.syntax_message(&e, &src), 2)),
                         }
                     }
-                    Err(e) => Some((String::new(), format!("{sh}{name}: can't open '{f}': {e}\n"), 2)),
+                    Err(e) => Some((
+                        String::new(),
+                        format!("{sh}{name}: can't open '{f}': {e}\n"),
+                        2,
+                    )),
                 }
             }
             _ => None,
@@ -1439,7 +1478,12 @@ impl Shell {
     }
 
     fn subst(&mut self, cx: &mut ExecCx<'_>, src: &str) -> String {
-        let saved = (self.vars.clone(), self.exported.clone(), self.cwd.clone(), self.flow);
+        let saved = (
+            self.vars.clone(),
+            self.exported.clone(),
+            self.cwd.clone(),
+            self.flow,
+        );
         self.flow = None;
         let mut text = String::new();
         match parse(src) {
@@ -1496,8 +1540,11 @@ impl Shell {
         }
         let val = |t: &str| -> i64 {
             let t = t.trim_start_matches('$');
-            t.parse()
-                .unwrap_or_else(|_| self.param(t).and_then(|v| v.trim().parse().ok()).unwrap_or(0))
+            t.parse().unwrap_or_else(|_| {
+                self.param(t)
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0)
+            })
         };
         fn term(toks: &[String], i: &mut usize, val: &dyn Fn(&str) -> i64) -> i64 {
             let mut v = factor(toks, i, val);
@@ -1567,7 +1614,9 @@ impl Shell {
                     }
                     j += 1;
                 }
-                let inner: String = s[(i + 3).min(j)..j.saturating_sub(1).max(i + 3)].iter().collect();
+                let inner: String = s[(i + 3).min(j)..j.saturating_sub(1).max(i + 3)]
+                    .iter()
+                    .collect();
                 (Some(self.arith(&inner).to_string()), (j + 1).min(s.len()))
             }
             Some('(') => {
@@ -1599,7 +1648,9 @@ impl Shell {
                     }
                     j += 1;
                 }
-                let inner: String = s[(i + 2).min(j.min(s.len()))..j.min(s.len())].iter().collect();
+                let inner: String = s[(i + 2).min(j.min(s.len()))..j.min(s.len())]
+                    .iter()
+                    .collect();
                 (Some(self.subst(cx, &inner)), (j + 1).min(s.len()))
             }
             Some('{') => {
@@ -1611,7 +1662,13 @@ impl Shell {
                 let end = (j + 1).min(s.len());
                 if let Some(n) = inner.strip_prefix('#') {
                     return (
-                        Some(self.param(n).unwrap_or_default().chars().count().to_string()),
+                        Some(
+                            self.param(n)
+                                .unwrap_or_default()
+                                .chars()
+                                .count()
+                                .to_string(),
+                        ),
                         end,
                     );
                 }
@@ -1622,9 +1679,17 @@ impl Shell {
                 let name = &inner[..p];
                 let rest = &inner[p..];
                 let (colon, op, word) = if let Some(r) = rest.strip_prefix(':') {
-                    (true, r.chars().next().unwrap_or('-'), r.get(1..).unwrap_or(""))
+                    (
+                        true,
+                        r.chars().next().unwrap_or('-'),
+                        r.get(1..).unwrap_or(""),
+                    )
                 } else {
-                    (false, rest.chars().next().unwrap_or('-'), rest.get(1..).unwrap_or(""))
+                    (
+                        false,
+                        rest.chars().next().unwrap_or('-'),
+                        rest.get(1..).unwrap_or(""),
+                    )
                 };
                 let v = self.param(name);
                 let unset = v.is_none() || (colon && v.as_deref() == Some(""));
@@ -1671,7 +1736,13 @@ impl Shell {
         }
     }
 
-    fn expand_inner(&mut self, cx: &mut ExecCx<'_>, raw: &str, line: usize, split: bool) -> Vec<String> {
+    fn expand_inner(
+        &mut self,
+        cx: &mut ExecCx<'_>,
+        raw: &str,
+        line: usize,
+        split: bool,
+    ) -> Vec<String> {
         let _ = line;
         let s: Vec<char> = raw.chars().collect();
         // Fields: (text, glob pattern, has unquoted glob char, started).
@@ -1855,7 +1926,11 @@ impl Shell {
                     if glob_match(comp, &n) {
                         let full = join(&n);
                         if !last {
-                            let fp = if abs { format!("/{full}") } else { format!("{}/{full}", self.cwd) };
+                            let fp = if abs {
+                                format!("/{full}")
+                            } else {
+                                format!("{}/{full}", self.cwd)
+                            };
                             if !cx.fs().is_dir(&fp) {
                                 continue;
                             }
@@ -1870,7 +1945,11 @@ impl Shell {
             .into_iter()
             .map(|p| if abs { format!("/{p}") } else { p })
             .filter(|p| {
-                let full = if p.starts_with('/') { p.clone() } else { format!("{}/{p}", self.cwd) };
+                let full = if p.starts_with('/') {
+                    p.clone()
+                } else {
+                    format!("{}/{p}", self.cwd)
+                };
                 cx.fs().exists(&full)
             })
             .collect();
@@ -2013,7 +2092,11 @@ pub fn run_shell_argv(cx: &mut ExecCx<'_>, argv: &[String], deadline: Option<Sim
             if let Some(n) = args.get(i + 2) {
                 sh.name = n.clone();
             }
-            sh.set_params(args.get(i + 3..).map(<[String]>::to_vec).unwrap_or_default());
+            sh.set_params(
+                args.get(i + 3..)
+                    .map(<[String]>::to_vec)
+                    .unwrap_or_default(),
+            );
             break;
         } else if a.starts_with('-') && a.len() > 1 {
             if a.contains('e') {

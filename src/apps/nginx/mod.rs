@@ -41,7 +41,11 @@ fn nginx_files(fs: &mut Fs, now: SimTime) {
     let _ = fs.write(&format!("{DOCROOT}/50x.html"), FIFTY_X_HTML.as_bytes(), now);
     let _ = fs.mkdir_p("/etc/nginx/conf.d", 0o755, now);
     let _ = fs.write("/etc/nginx/nginx.conf", NGINX_CONF.as_bytes(), now);
-    let _ = fs.write("/etc/nginx/conf.d/default.conf", DEFAULT_CONF.as_bytes(), now);
+    let _ = fs.write(
+        "/etc/nginx/conf.d/default.conf",
+        DEFAULT_CONF.as_bytes(),
+        now,
+    );
     let _ = fs.mkdir_p("/var/log/nginx", 0o755, now);
     let _ = fs.mkdir_p("/var/cache/nginx", 0o755, now);
     let _ = fs.mkdir_p("/docker-entrypoint.d", 0o755, now);
@@ -70,8 +74,13 @@ fn debian_layer(fs: &mut Fs, now: SimTime) {
 }
 
 fn alpine_layer(fs: &mut Fs, now: SimTime) {
-    (super::busybox::profile("alpine", "latest").map_or(super::base_layer as fn(&mut Fs, SimTime), |p| p.layer))(fs, now);
-    let _ = fs.append("/etc/passwd", b"nginx:x:101:101:nginx:/var/cache/nginx:/sbin/nologin\n", now);
+    (super::busybox::profile("alpine", "latest")
+        .map_or(super::base_layer as fn(&mut Fs, SimTime), |p| p.layer))(fs, now);
+    let _ = fs.append(
+        "/etc/passwd",
+        b"nginx:x:101:101:nginx:/var/cache/nginx:/sbin/nologin\n",
+        now,
+    );
     let _ = fs.append("/etc/group", b"nginx:x:101:nginx\n", now);
     nginx_files(fs, now);
 }
@@ -79,7 +88,11 @@ fn alpine_layer(fs: &mut Fs, now: SimTime) {
 /// The nginx version an image runs (`Server: nginx/<version>`).
 pub fn version(image: &str) -> String {
     let r = crate::kubelet::image::ImageRef::parse(image);
-    let tag = r.tag().trim_end_matches("-alpine").trim_end_matches("-slim").to_string();
+    let tag = r
+        .tag()
+        .trim_end_matches("-alpine")
+        .trim_end_matches("-slim")
+        .to_string();
     if r.short_name() == "nginx-slim" {
         return match tag.as_str() {
             "0.8" => "1.11.1".into(),
@@ -93,8 +106,12 @@ pub fn version(image: &str) -> String {
         "1.25" => "1.25.5".into(),
         "1.26" => "1.26.3".into(),
         "1.27" => "1.27.4".into(),
-        t if t.split('.').count() == 3 && t.split('.').all(|p| p.parse::<u32>().is_ok()) => t.into(),
-        t if t.split('.').count() == 2 && t.split('.').all(|p| p.parse::<u32>().is_ok()) => format!("{t}.0"),
+        t if t.split('.').count() == 3 && t.split('.').all(|p| p.parse::<u32>().is_ok()) => {
+            t.into()
+        }
+        t if t.split('.').count() == 2 && t.split('.').all(|p| p.parse::<u32>().is_ok()) => {
+            format!("{t}.0")
+        }
         _ => "1.27.4".into(),
     }
 }
@@ -117,13 +134,13 @@ pub fn profile(short: &str, tag: &str) -> Option<ImageProfile> {
         return None;
     }
     let alpine = tag.contains("alpine");
-    let mut env = vec![(
-        "PATH".to_string(),
-        super::DEBIAN_PATH.to_string(),
-    )];
+    let mut env = vec![("PATH".to_string(), super::DEBIAN_PATH.to_string())];
     env.push(("NGINX_VERSION".into(), version(&format!("{short}:{tag}"))));
     if alpine {
-        let mut programs: Vec<String> = super::busybox::BUSYBOX_APPLETS.iter().map(|s| (*s).to_string()).collect();
+        let mut programs: Vec<String> = super::busybox::BUSYBOX_APPLETS
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect();
         programs.push("nginx".into());
         return Some(ImageProfile {
             programs,
@@ -189,7 +206,11 @@ pub fn error_page(status: u16, version: &str) -> String {
 }
 
 fn content_type(path: &str) -> &'static str {
-    let ext = path.rsplit('/').next().and_then(|n| n.rsplit_once('.')).map(|(_, e)| e.to_ascii_lowercase());
+    let ext = path
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.rsplit_once('.'))
+        .map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
         Some("html") | Some("htm") | Some("shtml") => "text/html",
         Some("txt") => "text/plain",
@@ -212,7 +233,12 @@ enum Outcome {
 
 /// Answers `req` as the nginx process of container `server` at `now`: reads the container's
 /// docroot, writes the access (and error) log lines. `None` when no nginx runs there.
-pub fn handle(world: &mut World, server: &ContainerKey, now: SimTime, req: &HttpRequest) -> Option<HttpResponse> {
+pub fn handle(
+    world: &mut World,
+    server: &ContainerKey,
+    now: SimTime,
+    req: &HttpRequest,
+) -> Option<HttpResponse> {
     let (version, conn) = {
         let p = world.procs.get_mut(server)?;
         let st = p.state.downcast_mut::<NginxState>()?;
@@ -234,28 +260,58 @@ pub fn handle(world: &mut World, server: &ContainerKey, now: SimTime, req: &Http
                     match view.lookup(&idx) {
                         Ok(Node::File { data, meta }) => {
                             if meta.mode & 0o004 == 0 && meta.uid != 101 {
-                                Outcome::Error(403, Some(format!("open() \"{idx}\" failed (13: Permission denied)")), None)
+                                Outcome::Error(
+                                    403,
+                                    Some(format!(
+                                        "open() \"{idx}\" failed (13: Permission denied)"
+                                    )),
+                                    None,
+                                )
                             } else {
                                 Outcome::File(data.clone(), meta.mtime, idx)
                             }
                         }
-                        _ => Outcome::Error(403, Some(format!("directory index of \"{fp}\" is forbidden")), None),
+                        _ => Outcome::Error(
+                            403,
+                            Some(format!("directory index of \"{fp}\" is forbidden")),
+                            None,
+                        ),
                     }
                 } else {
-                    Outcome::Error(404, Some(format!("\"{fp}index.html\" is not found (2: No such file or directory)")), None)
+                    Outcome::Error(
+                        404,
+                        Some(format!(
+                            "\"{fp}index.html\" is not found (2: No such file or directory)"
+                        )),
+                        None,
+                    )
                 }
             } else {
                 match view.lookup(&fp) {
                     Ok(Node::File { data, meta }) => {
                         if meta.mode & 0o004 == 0 && meta.uid != 101 {
-                            Outcome::Error(403, Some(format!("open() \"{fp}\" failed (13: Permission denied)")), None)
+                            Outcome::Error(
+                                403,
+                                Some(format!("open() \"{fp}\" failed (13: Permission denied)")),
+                                None,
+                            )
                         } else {
                             Outcome::File(data.clone(), meta.mtime, fp)
                         }
                     }
-                    Ok(Node::Dir { .. }) => Outcome::Error(301, None, Some(format!("http://{}{raw_path}/", req.host))),
-                    _ if view.is_dir(&fp) => Outcome::Error(301, None, Some(format!("http://{}{raw_path}/", req.host))),
-                    _ => Outcome::Error(404, Some(format!("open() \"{fp}\" failed (2: No such file or directory)")), None),
+                    Ok(Node::Dir { .. }) => {
+                        Outcome::Error(301, None, Some(format!("http://{}{raw_path}/", req.host)))
+                    }
+                    _ if view.is_dir(&fp) => {
+                        Outcome::Error(301, None, Some(format!("http://{}{raw_path}/", req.host)))
+                    }
+                    _ => Outcome::Error(
+                        404,
+                        Some(format!(
+                            "open() \"{fp}\" failed (2: No such file or directory)"
+                        )),
+                        None,
+                    ),
                 }
             }
         }
@@ -288,7 +344,10 @@ pub fn handle(world: &mut World, server: &ContainerKey, now: SimTime, req: &Http
             let body = error_page(status, &version).into_bytes();
             headers.push(("Content-Type".into(), "text/html".into()));
             headers.push(("Content-Length".into(), body.len().to_string()));
-            headers.push(("Connection".into(), if status == 400 { "close" } else { "keep-alive" }.into()));
+            headers.push((
+                "Connection".into(),
+                if status == 400 { "close" } else { "keep-alive" }.into(),
+            ));
             if let Some(l) = location {
                 headers.push(("Location".into(), l));
             }
@@ -385,7 +444,11 @@ impl AppModel for NginxModel {
                 "start worker processes".into(),
                 format!("start worker process {WORKER}"),
             ] {
-                cx.log_at(SimDuration::ZERO, Stream::Stderr, &format!("{t} [notice] 1#1: {n}"));
+                cx.log_at(
+                    SimDuration::ZERO,
+                    Stream::Stderr,
+                    &format!("{t} [notice] 1#1: {n}"),
+                );
             }
         }
         let key = cx.key();
@@ -414,11 +477,16 @@ impl AppModel for NginxModel {
         };
         if let Some(h) = &probe.http_get {
             if !port_ok(&h.port) {
-                return ProbeAnswer::Failure(crate::kubelet::app::connection_refused(probe, cx.info.pod_ip));
+                return ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
+                    probe,
+                    cx.info.pod_ip,
+                ));
             }
             let key = cx.key();
             let pod_ip = cx.info.pod_ip.to_string();
-            let gateway = pod_ip.rsplit_once('.').map_or(pod_ip.clone(), |(a, _)| format!("{a}.1"));
+            let gateway = pod_ip
+                .rsplit_once('.')
+                .map_or(pod_ip.clone(), |(a, _)| format!("{a}.1"));
             let req = HttpRequest {
                 method: "GET".into(),
                 path: h.path.clone().unwrap_or_else(|| "/".into()),
@@ -428,14 +496,22 @@ impl AppModel for NginxModel {
             };
             return match handle(cx.world, &key, cx.now, &req) {
                 Some(r) if (200..400).contains(&r.status) => ProbeAnswer::Success,
-                Some(r) => ProbeAnswer::Failure(format!("HTTP probe failed with statuscode: {}", r.status)),
-                None => ProbeAnswer::Failure(crate::kubelet::app::connection_refused(probe, cx.info.pod_ip)),
+                Some(r) => {
+                    ProbeAnswer::Failure(format!("HTTP probe failed with statuscode: {}", r.status))
+                }
+                None => ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
+                    probe,
+                    cx.info.pod_ip,
+                )),
             };
         }
         if let Some(t) = &probe.tcp_socket
             && !port_ok(&t.port)
         {
-            return ProbeAnswer::Failure(crate::kubelet::app::connection_refused(probe, cx.info.pod_ip));
+            return ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
+                probe,
+                cx.info.pod_ip,
+            ));
         }
         ProbeAnswer::Success
     }
@@ -465,7 +541,11 @@ impl AppModel for NginxModel {
         lines.push(format!("1#1: worker process {WORKER} exited with code 0"));
         lines.push("1#1: exit".to_string());
         for l in lines {
-            cx.log_at(SimDuration::ZERO, Stream::Stderr, &format!("{t} [notice] {l}"));
+            cx.log_at(
+                SimDuration::ZERO,
+                Stream::Stderr,
+                &format!("{t} [notice] {l}"),
+            );
         }
         let key = cx.key();
         if let Some(p) = cx.world.procs.get_mut(&key) {

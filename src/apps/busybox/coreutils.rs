@@ -321,7 +321,7 @@ pub(super) fn wc(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             .iter()
             .map(|v| {
                 if g {
-                    if single && name.is_some() || (single && name.is_none()) {
+                    if single {
                         v.to_string()
                     } else {
                         format!("{v:>7}")
@@ -338,7 +338,7 @@ pub(super) fn wc(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             // BusyBox pads every column to 9 and separates with a space.
             line = vals
                 .iter()
-                .map(|v| format!("{v:>9}"))
+                .map(|v| format!("{v:>7}"))
                 .collect::<Vec<_>>()
                 .join(" ");
         }
@@ -412,6 +412,8 @@ fn ls_date(t: SimTime, now: SimTime) -> String {
         .unwrap_or_default()
 }
 
+type Row = (String, String, String, String, String, String);
+
 struct Entry {
     name: String,
     node: Node,
@@ -466,7 +468,7 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 } else {
                     format!("ls: {p}: {e}")
                 };
-                o.fail(msg, if g { 2 } else { 1 });
+                o.fail(msg, 2);
             }
         }
     }
@@ -588,7 +590,7 @@ fn render(
             es.iter().map(|e| format!("{}\n", e.name)).collect()
         };
     }
-    let rows: Vec<(String, String, String, String, String, String)> = es
+    let rows: Vec<Row> = es
         .iter()
         .map(|e| {
             let m = e.node.meta();
@@ -616,7 +618,7 @@ fn render(
         .collect();
     let mut s = String::new();
     if g {
-        let w = |f: &dyn Fn(&(String, String, String, String, String, String)) -> usize| {
+        let w = |f: &dyn Fn(&Row) -> usize| {
             rows.iter().map(f).max().unwrap_or(0)
         };
         let (wn, wu, wg, ws) = (
@@ -678,7 +680,6 @@ pub(super) fn rmdir(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         } else {
             fs.remove(&abs, false)
         };
-        drop(fs);
         if let Err(e) = r {
             let msg = if g {
                 format!("rmdir: failed to remove '{p}': {e}")
@@ -707,7 +708,6 @@ pub(super) fn rm(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         } else {
             fs.remove(&abs, true)
         };
-        drop(fs);
         match r {
             Err(FsError::NotFound) if force => {}
             Err(FsError::IsADirectory) if !g => o.fail(format!("rm: '{p}' is a directory"), 1),
@@ -737,7 +737,6 @@ pub(super) fn touch(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         } else {
             fs.append(&abs, b"")
         };
-        drop(fs);
         if let Err(e) = r {
             let msg = if g {
                 format!("touch: cannot touch '{p}': {e}")
@@ -1572,7 +1571,7 @@ pub(super) fn grep(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             Some(p) => match read_input(cx, p) {
                 Ok(t) => t,
                 Err(e) => {
-                    if !fl.contains('s') && !(fl.contains('q') && !g) {
+                    if !fl.contains('s') && (!fl.contains('q') || g) {
                         o.err.push_str(&format!("grep: {p}: {e}\n"));
                     }
                     had_err = true;
@@ -1689,10 +1688,10 @@ fn eval_test(cx: &mut ExecCx<'_>, a: &[String]) -> Result<bool, String> {
     if let Some(k) = a.iter().position(|x| x == "-o") {
         return Ok(eval_test(cx, &a[..k])? || eval_test(cx, &a[k + 1..])?);
     }
-    if let Some(k) = a.iter().position(|x| x == "-a") {
-        if k > 0 {
-            return Ok(eval_test(cx, &a[..k])? && eval_test(cx, &a[k + 1..])?);
-        }
+    if let Some(k) = a.iter().position(|x| x == "-a")
+        && k > 0
+    {
+        return Ok(eval_test(cx, &a[..k])? && eval_test(cx, &a[k + 1..])?);
     }
     match a {
         [] => Ok(false),

@@ -652,6 +652,7 @@ pub struct Shell {
     pending: Vec<Chunk>,
     cwd: String,
     errexit: bool,
+    cur_line: usize,
     /// Signal traps set by the script (`trap 'cmd' TERM`), by signal name.
     pub traps: BTreeMap<String, String>,
     /// Virtual instant after which the script counts as running forever.
@@ -673,6 +674,7 @@ impl Shell {
             pending: Vec::new(),
             cwd: cx.cwd.clone(),
             errexit: false,
+            cur_line: 1,
             traps: BTreeMap::new(),
             deadline: None,
         }
@@ -845,6 +847,7 @@ impl Shell {
         if !self.tick(cx) {
             return Vec::new();
         }
+        self.cur_line = c.line;
         // Redirections: resolve targets first (truncating files).
         let mut fds = [Target::Out, Target::Out, Target::Err];
         let mut input = stdin.clone();
@@ -859,7 +862,7 @@ impl Shell {
                     match cx.fs().read(&path) {
                         Ok(b) => input = Some(String::from_utf8_lossy(&b).into_owned()),
                         Err(e) => {
-                            self.last = 1;
+                            self.last = if self.dialect == Dialect::Dash { 2 } else { 1 };
                             let msg = self.redir_error(&t, &e.to_string(), c.line, false);
                             early.extend(self.err(cx.now(), msg));
                             return early;
@@ -1021,22 +1024,27 @@ impl Shell {
     }
 
     fn redir_error(&self, target: &str, err: &str, line: usize, create: bool) -> String {
+        let missing = err == "No such file or directory";
         match self.dialect {
             Dialect::Ash => {
                 if create {
-                    format!("sh: can't create {target}: {}\n", err.to_lowercase_first())
+                    let e = if missing { "nonexistent directory".to_string() } else { err.to_lowercase_first() };
+                    format!("sh: can't create {target}: {e}\n")
                 } else {
-                    format!("sh: can't open {target}: {}\n", err.to_lowercase_first())
+                    let e = if missing { "no such file".to_string() } else { err.to_lowercase_first() };
+                    format!("sh: can't open {target}: {e}\n")
                 }
             }
             Dialect::Dash => {
                 if create {
-                    format!("sh: {line}: cannot create {target}: {err}\n")
+                    let e = if missing { "Directory nonexistent" } else { err };
+                    format!("sh: {line}: cannot create {target}: {e}\n")
                 } else {
-                    format!("sh: {line}: cannot open {target}: {err}\n")
+                    let e = if missing { "No such file" } else { err };
+                    format!("sh: {line}: cannot open {target}: {e}\n")
                 }
             }
-            Dialect::Bash => format!("bash: {target}: {err}\n"),
+            Dialect::Bash => format!("bash: line {line}: {target}: {err}\n"),
         }
     }
 
@@ -1094,6 +1102,10 @@ impl Shell {
             values.push((n.clone(), v));
         }
         let mut out = std::mem::take(&mut self.pending);
+        if self.flow.is_some() {
+            // An expansion error aborted the shell.
+            return out;
+        }
         if argv.is_empty() {
             // Assignments only; status is the last command substitution's (or 0).
             let had_subst = assigns
@@ -1112,6 +1124,7 @@ impl Shell {
         // Builtins.
         if let Some(r) = self.builtin(cx, &argv, stdin, line) {
             let (stdout, stderr, code) = r;
+            out.append(&mut self.pending);
             if !stdout.is_empty() {
                 out.push(Chunk {
                     at: cx.now(),
@@ -1413,7 +1426,8 @@ impl Shell {
             "exec" if args.is_empty() => ok(String::new()),
             "exec" => None.or_else(|| {
                 // exec CMD: run it, then the shell is gone.
-                let r = self.simple(cx, &[], args, stdin, line);
+                let words: Vec<String> = args.iter().map(|a| super::quote(a)).collect();
+                let r = self.simple(cx, &[], &words, stdin, line);
                 self.pending = r;
                 self.flow = Some(self.flow.unwrap_or(Flow::Exit(self.last)));
                 Some((String::new(), String::new(), self.last))
@@ -1444,10 +1458,6 @@ impl Shell {
             }
             _ => None,
         }
-        .map(|(o, e, c)| {
-            // Output of `exec`/`source` bodies was stashed in `pending`.
-            (o, e, c)
-        })
     }
 
     // -- expansion ----------------------------------------------------------------------------
@@ -1520,8 +1530,8 @@ impl Shell {
         text
     }
 
-    fn arith(&self, expr: &str) -> i64 {
-        // + - * / % over integers and variables, left to right with * / % first.
+    fn arith(&self, expr: &str) -> Option<i64> {
+        // + - * / % over integers and variables, * / % binding tighter.
         let mut toks: Vec<String> = Vec::new();
         let mut cur = String::new();
         for c in expr.chars() {
@@ -1538,60 +1548,94 @@ impl Shell {
         if !cur.trim().is_empty() {
             toks.push(cur.trim().to_string());
         }
-        let val = |t: &str| -> i64 {
+        let val = |t: &str| -> Option<i64> {
             let t = t.trim_start_matches('$');
-            t.parse().unwrap_or_else(|_| {
-                self.param(t)
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0)
-            })
+            if let Ok(v) = t.parse() {
+                return Some(v);
+            }
+            if !is_name(t) {
+                return None;
+            }
+            Some(self.param(t).and_then(|v| v.trim().parse().ok()).unwrap_or(0))
         };
-        fn term(toks: &[String], i: &mut usize, val: &dyn Fn(&str) -> i64) -> i64 {
-            let mut v = factor(toks, i, val);
+        type Val<'a> = &'a dyn Fn(&str) -> Option<i64>;
+        fn term(toks: &[String], i: &mut usize, val: Val<'_>) -> Option<i64> {
+            let mut v = factor(toks, i, val)?;
             while *i < toks.len() && matches!(toks[*i].as_str(), "*" | "/" | "%") {
                 let op = toks[*i].clone();
                 *i += 1;
-                let r = factor(toks, i, val);
+                let r = factor(toks, i, val)?;
                 v = match op.as_str() {
                     "*" => v.wrapping_mul(r),
-                    "/" => v.checked_div(r).unwrap_or(0),
-                    _ => v.checked_rem(r).unwrap_or(0),
+                    "/" => v.checked_div(r)?,
+                    _ => v.checked_rem(r)?,
                 };
             }
-            v
+            Some(v)
         }
-        fn factor(toks: &[String], i: &mut usize, val: &dyn Fn(&str) -> i64) -> i64 {
-            let Some(t) = toks.get(*i) else { return 0 };
+        fn factor(toks: &[String], i: &mut usize, val: Val<'_>) -> Option<i64> {
+            let t = toks.get(*i)?;
             *i += 1;
             match t.as_str() {
-                "-" => factor(toks, i, val).wrapping_neg(),
+                "-" => factor(toks, i, val).map(i64::wrapping_neg),
                 "+" => factor(toks, i, val),
                 "(" => {
-                    let v = sum(toks, i, val);
+                    let v = sum(toks, i, val)?;
                     if toks.get(*i).is_some_and(|t| t == ")") {
                         *i += 1;
+                        Some(v)
+                    } else {
+                        None
                     }
-                    v
                 }
+                ")" | "*" | "/" | "%" => None,
                 t => val(t),
             }
         }
-        fn sum(toks: &[String], i: &mut usize, val: &dyn Fn(&str) -> i64) -> i64 {
-            let mut v = term(toks, i, val);
+        fn sum(toks: &[String], i: &mut usize, val: Val<'_>) -> Option<i64> {
+            let mut v = term(toks, i, val)?;
             while *i < toks.len() && matches!(toks[*i].as_str(), "+" | "-") {
                 let op = toks[*i].clone();
                 *i += 1;
-                let r = term(toks, i, val);
+                let r = term(toks, i, val)?;
                 v = if op == "+" {
                     v.wrapping_add(r)
                 } else {
                     v.wrapping_sub(r)
                 };
             }
-            v
+            Some(v)
+        }
+        if toks.is_empty() {
+            return Some(0);
         }
         let mut i = 0;
-        sum(&toks, &mut i, &val)
+        let v = sum(&toks, &mut i, &val)?;
+        if i < toks.len() {
+            return None;
+        }
+        Some(v)
+    }
+
+    fn arith_error(&mut self, at: SimTime, expr: &str) {
+        let msg = match self.dialect {
+            Dialect::Ash => "sh: arithmetic syntax error\n".to_string(),
+            Dialect::Dash => format!(
+                "sh: {}: arithmetic expression: expecting primary: \"{expr}\"\n",
+                self.cur_line
+            ),
+            Dialect::Bash => format!(
+                "bash: line {}: {}: syntax error: operand expected\n",
+                self.cur_line,
+                expr.trim()
+            ),
+        };
+        let e = self.err(at, msg);
+        self.pending.extend(e);
+        self.last = if self.dialect == Dialect::Bash { 1 } else { 2 };
+        if self.dialect != Dialect::Bash {
+            self.flow = Some(Flow::Exit(2));
+        }
     }
 
     /// Expands `$...` at `s[i]` (which is `$`); returns the value and the index after it.
@@ -1617,7 +1661,14 @@ impl Shell {
                 let inner: String = s[(i + 3).min(j)..j.saturating_sub(1).max(i + 3)]
                     .iter()
                     .collect();
-                (Some(self.arith(&inner).to_string()), (j + 1).min(s.len()))
+                match self.arith(&inner) {
+                    Some(v) => (Some(v.to_string()), (j + 1).min(s.len())),
+                    None => {
+                        let at = cx.now();
+                        self.arith_error(at, &inner);
+                        (Some(String::new()), (j + 1).min(s.len()))
+                    }
+                }
             }
             Some('(') => {
                 let mut depth = 0;

@@ -92,7 +92,7 @@ fn pipelines_redirections_and_control_flow() {
     );
     assert_eq!(
         r.stdout,
-        "2\none\nls: /nope: No such file or directory\nfailed 1\n"
+        "2\none\nls: /nope: No such file or directory\nfailed 2\n"
     );
     assert_eq!(r.stderr, "");
     let r = run(
@@ -546,4 +546,25 @@ mod prop {
             let _ = b.exec(&k, &["sh", "-c", &parts.join(" ")], false, None);
         }
     }
+}
+
+/// Runs every line of `testdata/sh-lines.txt` with `sh -c` in `image` and renders the results
+/// the way the captures were recorded (`=== line`, stdout, `--- err`, stderr, `rc=N`).
+fn render_lines(image: &str) -> String {
+    let mut out = String::new();
+    for l in include_str!("testdata/sh-lines.txt").lines() {
+        let mut b = Bench::new();
+        let k = b.container("box", image, &[("HOME", "/root")], &[]);
+        let r = b.exec(&k, &["sh", "-c", l], false, None).unwrap();
+        out.push_str(&format!("=== {l}\n{}--- err\n{}rc={}\n", r.stdout, r.stderr, r.code));
+    }
+    out
+}
+
+/// The captures: each line run by the real `busybox sh -c` (BusyBox 1.35.0) and `dash -c`
+/// (Debian 12's /bin/sh) from `/` with an empty environment but PATH, HOSTNAME and HOME.
+#[test]
+fn shell_lines_match_real_busybox_sh_and_dash() {
+    assert_eq!(render_lines("busybox"), include_str!("testdata/sh-lines.busybox-1.35.txt"));
+    assert_eq!(render_lines("nginx"), include_str!("testdata/sh-lines.dash-0.5.12.txt"));
 }

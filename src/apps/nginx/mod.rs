@@ -524,7 +524,7 @@ impl AppModel for NginxModel {
         let mut lines = Vec::new();
         match signal {
             Signal::Quit => {
-                lines.push(format!("1#1: signal 3 (SIGQUIT) received, shutting down"));
+                lines.push("1#1: signal 3 (SIGQUIT) received, shutting down".to_string());
                 lines.push(format!("{WORKER}#{WORKER}: gracefully shutting down"));
             }
             Signal::Term | Signal::Int => {

@@ -894,7 +894,7 @@ impl Shell {
                             cx.fs().write(&path, b"")
                         };
                         if let Err(e) = res {
-                            self.last = if self.dialect == Dialect::Ash { 1 } else { 2 };
+                            self.last = if self.dialect == Dialect::Dash { 2 } else { 1 };
                             let msg = self.redir_error(&t, &e.to_string(), c.line, true);
                             early.extend(self.err(cx.now(), msg));
                             return early;
@@ -1624,18 +1624,20 @@ impl Shell {
                 "sh: {}: arithmetic expression: expecting primary: \"{expr}\"\n",
                 self.cur_line
             ),
-            Dialect::Bash => format!(
-                "bash: line {}: {}: syntax error: operand expected\n",
-                self.cur_line,
-                expr.trim()
-            ),
+            Dialect::Bash => {
+                let shown = expr.trim_start();
+                format!(
+                    "bash: line {}: {shown}: syntax error: operand expected (error token is \"{}\")\n",
+                    self.cur_line,
+                    bash_error_token(shown)
+                )
+            }
         };
         let e = self.err(at, msg);
         self.pending.extend(e);
-        self.last = if self.dialect == Dialect::Bash { 1 } else { 2 };
-        if self.dialect != Dialect::Bash {
-            self.flow = Some(Flow::Exit(2));
-        }
+        let code = if self.dialect == Dialect::Bash { 1 } else { 2 };
+        self.last = code;
+        self.flow = Some(Flow::Exit(code));
     }
 
     /// Expands `$...` at `s[i]` (which is `$`); returns the value and the index after it.
@@ -2006,6 +2008,25 @@ impl Shell {
             .collect();
         out.sort();
         out
+    }
+}
+
+/// The part of a bad arithmetic expression bash quotes: from the operator where an operand
+/// was missing.
+fn bash_error_token(expr: &str) -> String {
+    let ops = "+-*/%";
+    let chars: Vec<(usize, char)> = expr.char_indices().filter(|(_, c)| !c.is_whitespace()).collect();
+    for w in chars.windows(2) {
+        if ops.contains(w[0].1) && "*/%".contains(w[1].1) {
+            return expr[w[1].0..].to_string();
+        }
+    }
+    if chars.first().is_some_and(|(_, c)| "*/%".contains(*c)) {
+        return expr.to_string();
+    }
+    match chars.iter().rev().find(|(_, c)| ops.contains(*c)) {
+        Some((i, _)) => expr[*i..].to_string(),
+        None => expr.to_string(),
     }
 }
 

@@ -551,11 +551,15 @@ mod prop {
 /// Runs every line of `testdata/sh-lines.txt` with `sh -c` in `image` and renders the results
 /// the way the captures were recorded (`=== line`, stdout, `--- err`, stderr, `rc=N`).
 fn render_lines(image: &str) -> String {
+    render_lines_with(image, "sh")
+}
+
+fn render_lines_with(image: &str, shell: &str) -> String {
     let mut out = String::new();
     for l in include_str!("testdata/sh-lines.txt").lines() {
         let mut b = Bench::new();
         let k = b.container("box", image, &[("HOME", "/root")], &[]);
-        let r = b.exec(&k, &["sh", "-c", l], false, None).unwrap();
+        let r = b.exec(&k, &[shell, "-c", l], false, None).unwrap();
         out.push_str(&format!("=== {l}\n{}--- err\n{}rc={}\n", r.stdout, r.stderr, r.code));
     }
     out
@@ -567,4 +571,11 @@ fn render_lines(image: &str) -> String {
 fn shell_lines_match_real_busybox_sh_and_dash() {
     assert_eq!(render_lines("busybox"), include_str!("testdata/sh-lines.busybox-1.35.txt"));
     assert_eq!(render_lines("nginx"), include_str!("testdata/sh-lines.dash-0.5.12.txt"));
+}
+
+/// The same lines through GNU bash 5.2 (`bash -c`) in a Debian image.
+#[test]
+fn shell_lines_match_real_bash() {
+    let got = render_lines_with("nginx", "bash");
+    assert_eq!(got, include_str!("testdata/sh-lines.bash-5.2.txt"));
 }

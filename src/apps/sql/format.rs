@@ -243,7 +243,7 @@ fn print_aligned(rs: &ResultSet, o: &PrintOpts, title: Option<&str>) -> String {
                 }
                 let t = text.unwrap_or("");
                 let pad = widths[i] - width(t);
-                if numeric && text.is_some() {
+                if numeric && (text.is_some() || k == 0) {
                     line.push_str(&" ".repeat(pad));
                     line.push_str(t);
                 } else {

@@ -162,9 +162,7 @@ fn parse(args: &[String], version: &str) -> Parsed {
 /// `-u redis://[user:pass@]host[:port][/db]`.
 fn parse_uri(uri: &str, o: &mut Options) -> Result<(), String> {
     let Some(rest) = uri.strip_prefix("redis://") else {
-        return Err(format!(
-            "Invalid URI scheme\n"
-        ));
+        return Err(format!("Invalid URI scheme\n"));
     };
     let (auth, hostpart) = match rest.rsplit_once('@') {
         Some((a, h)) => (Some(a), h),
@@ -262,11 +260,7 @@ pub fn format_raw(r: &Reply) -> String {
         Reply::Int(n) => n.to_string(),
         Reply::Bulk(None) => String::new(),
         Reply::Bulk(Some(s)) => s.clone(),
-        Reply::Array(items) => items
-            .iter()
-            .map(format_raw)
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Reply::Array(items) => items.iter().map(format_raw).collect::<Vec<_>>().join("\n"),
     }
 }
 
@@ -374,7 +368,12 @@ pub fn redis_cli(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     if let Some(db) = &opts.db {
         let n = atoi(db);
         if n != 0 {
-            let r = send(cx, &server, &mut sess, &["SELECT".to_string(), n.to_string()]);
+            let r = send(
+                cx,
+                &server,
+                &mut sess,
+                &["SELECT".to_string(), n.to_string()],
+            );
             if let Some(Reply::Error(e)) = r {
                 out.stderr.push_str(&format!("SELECT {n} failed: {e}\n"));
             }
@@ -542,7 +541,10 @@ mod tests {
         let a = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
         match parse(&a(&["--foo", "PING"]), "7.0.15") {
             Parsed::Fail(e) => {
-                assert_eq!(e, "Unrecognized option or bad number of args for: '--foo'\n")
+                assert_eq!(
+                    e,
+                    "Unrecognized option or bad number of args for: '--foo'\n"
+                )
             }
             _ => panic!("expected a failure"),
         }
@@ -552,7 +554,10 @@ mod tests {
             }
             _ => panic!("expected a failure"),
         }
-        match parse(&a(&["-h", "redis-0.redis", "-p", "6380", "GET", "-1"]), "7.0.15") {
+        match parse(
+            &a(&["-h", "redis-0.redis", "-p", "6380", "GET", "-1"]),
+            "7.0.15",
+        ) {
             Parsed::Run(o) => {
                 assert_eq!(o.host, "redis-0.redis");
                 assert_eq!(o.port, "6380");

@@ -92,8 +92,9 @@ impl RedisConfig {
             "appendfsync" => {
                 let v = one()?.to_ascii_lowercase();
                 if !["always", "everysec", "no"].contains(&v.as_str()) {
-                    return Err("argument(s) must be one of the following: always, everysec, no"
-                        .into());
+                    return Err(
+                        "argument(s) must be one of the following: always, everysec, no".into(),
+                    );
                 }
                 self.appendfsync = v;
             }

@@ -23,8 +23,8 @@ use crate::engine::{SimDuration, SimTime};
 use crate::exec::{ExecCx, ExecResult, ProgramFn};
 use crate::kubelet::image::ImageRef;
 use crate::kubelet::{
-    AppCx, AppModel, AppRegistry, ContainerInfo, Exit, LongRunning, ProbeAnswer, ProbeKind,
-    Signal, Startup,
+    AppCx, AppModel, AppRegistry, ContainerInfo, Exit, LongRunning, ProbeAnswer, ProbeKind, Signal,
+    Startup,
 };
 use crate::store::{Fs, Proc, Stream};
 
@@ -343,10 +343,20 @@ impl AppModel for RedisModel {
         let ids = (hex40(cx.rng), hex40(cx.rng));
         let has_args = argv.len() > 1;
         let mut srv = RedisServer::new(&version, cfg, now, ids);
-        let lvl = if version_at_least(&version, 7, 2) { '*' } else { '#' };
+        let lvl = if version_at_least(&version, 7, 2) {
+            '*'
+        } else {
+            '#'
+        };
         let t1 = now + SimDuration::from_ms(1);
         let t2 = now + SimDuration::from_ms(2);
-        srv.log_role(1, 'C', now, lvl, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+        srv.log_role(
+            1,
+            'C',
+            now,
+            lvl,
+            "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+        );
         srv.log_role(
             1,
             'C',
@@ -437,10 +447,9 @@ impl AppModel for RedisModel {
         match signal {
             Signal::Term | Signal::Int => {
                 let name = signal.to_string();
-                let took = cli::with_server(cx.world, &key, now, |s, view| {
-                    s.shutdown(view, now, &name)
-                })
-                .unwrap_or(SimDuration::ZERO);
+                let took =
+                    cli::with_server(cx.world, &key, now, |s, view| s.shutdown(view, now, &name))
+                        .unwrap_or(SimDuration::ZERO);
                 cx.world.procs.remove(&key);
                 Some(Exit::with_code(took, 0))
             }

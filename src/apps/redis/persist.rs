@@ -29,11 +29,12 @@ pub fn parse_commands(data: &[u8]) -> Result<Vec<Vec<String>>, Corrupt> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < data.len() {
+        let start = i;
         match parse_one(data, &mut i) {
             Some(cmd) => out.push(cmd),
             None => {
                 // A torn tail is tolerated; garbage in the middle is not.
-                if data[i..].starts_with(b"*") {
+                if data[start..].starts_with(b"*") {
                     break;
                 }
                 return Err(Corrupt);
@@ -167,10 +168,7 @@ mod tests {
     fn resp_round_trips_and_tolerates_a_torn_tail() {
         let mut data = resp_command(&s(&["SET", "a b", "\r\n"]));
         data.extend(resp_command(&s(&["INCR", "n"])));
-        assert_eq!(
-            &data[..24],
-            b"*3\r\n$3\r\nSET\r\n$3\r\na b\r\n$2"
-        );
+        assert_eq!(&data[..24], b"*3\r\n$3\r\nSET\r\n$3\r\na b\r\n$2");
         let full = parse_commands(&data).unwrap();
         assert_eq!(full, vec![s(&["SET", "a b", "\r\n"]), s(&["INCR", "n"])]);
         let torn = parse_commands(&data[..data.len() - 3]).unwrap();

@@ -191,7 +191,11 @@ pub fn glob_match(pattern: &str, s: &str) -> bool {
                     matched = !matched;
                 }
                 // An unterminated class matches up to the end of the pattern.
-                let rest = if i < p.len() { &p[i + 1..] } else { &p[p.len()..] };
+                let rest = if i < p.len() {
+                    &p[i + 1..]
+                } else {
+                    &p[p.len()..]
+                };
                 matched && m(rest, &s[1..])
             }
             Some('\\') if p.len() >= 2 => s.first() == Some(&p[1]) && m(&p[2..], &s[1..]),
@@ -210,9 +214,7 @@ fn arity(name: &str) -> Option<i32> {
         "get" | "incr" | "decr" | "ttl" | "pttl" | "persist" | "type" | "hgetall" | "hkeys"
         | "hvals" | "hlen" | "llen" | "smembers" | "scard" | "keys" | "echo" | "select"
         | "strlen" => 2,
-        "set" | "lpush" | "rpush" | "sadd" | "srem" | "hdel" | "expire" | "pexpire" | "mset" => {
-            -3
-        }
+        "set" | "lpush" | "rpush" | "sadd" | "srem" | "hdel" | "expire" | "pexpire" | "mset" => -3,
         "del" | "exists" | "mget" | "lpop" | "rpop" | "auth" | "unlink" | "config" => -2,
         "hset" | "hmset" => -4,
         "hget" | "incrby" | "decrby" | "sismember" | "append" | "setnx" | "getset" | "rename"
@@ -295,7 +297,10 @@ impl RedisServer {
 
     /// Redis 7.2 and later print some start-up lines at notice level (`*`).
     fn is_7_2_or_later(&self) -> bool {
-        let mut it = self.version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let mut it = self
+            .version
+            .split('.')
+            .map(|p| p.parse::<u32>().unwrap_or(0));
         let major = it.next().unwrap_or(0);
         let minor = it.next().unwrap_or(0);
         (major, minor) >= (7, 2)
@@ -337,11 +342,8 @@ impl RedisServer {
     /// `dump.rdb`. Logs what it did at `at`.
     pub fn load_at_start(&mut self, view: &mut View<'_>, at: SimTime) {
         if self.config.appendonly {
-            let manifest_path = format!(
-                "{}/{}.manifest",
-                self.aof_dir(),
-                self.config.appendfilename
-            );
+            let manifest_path =
+                format!("{}/{}.manifest", self.aof_dir(), self.config.appendfilename);
             let manifest = view
                 .read(&manifest_path)
                 .ok()
@@ -431,10 +433,7 @@ impl RedisServer {
                     }
                 }
                 _ => {
-                    let mut s = Session {
-                        db,
-                        authed: true,
-                    };
+                    let mut s = Session { db, authed: true };
                     let _ = self.apply(&mut s, c, at);
                 }
             }
@@ -458,12 +457,7 @@ impl RedisServer {
         (loaded, expired)
     }
 
-    fn load_aof(
-        &mut self,
-        view: &mut View<'_>,
-        entries: &[persist::ManifestEntry],
-        at: SimTime,
-    ) {
+    fn load_aof(&mut self, view: &mut View<'_>, entries: &[persist::ManifestEntry], at: SimTime) {
         let dir = self.aof_dir();
         let mut seq = 1;
         for e in entries {
@@ -524,7 +518,8 @@ impl RedisServer {
                             .unwrap_or(0);
                         continue;
                     }
-                    if c.first().is_some_and(|n| n.eq_ignore_ascii_case("PEXPIREAT"))
+                    if c.first()
+                        .is_some_and(|n| n.eq_ignore_ascii_case("PEXPIREAT"))
                         && c.len() == 3
                     {
                         if let Ok(when) = c[2].parse::<i64>() {
@@ -558,9 +553,8 @@ impl RedisServer {
 
     fn rdb_bytes(&self, at: SimTime) -> Vec<u8> {
         let mut out = RDB_MAGIC.to_vec();
-        let aux = |k: &str, v: String| {
-            persist::resp_command(&["AUX".to_string(), k.to_string(), v])
-        };
+        let aux =
+            |k: &str, v: String| persist::resp_command(&["AUX".to_string(), k.to_string(), v]);
         out.extend(aux("redis-ver", self.version.clone()));
         out.extend(aux("redis-bits", "64".into()));
         out.extend(aux("ctime", at.unix_seconds().to_string()));
@@ -882,8 +876,7 @@ impl RedisServer {
                 };
             }
             "bgsave" => {
-                if argv.len() > 2
-                    || (argv.len() == 2 && !argv[1].eq_ignore_ascii_case("schedule"))
+                if argv.len() > 2 || (argv.len() == 2 && !argv[1].eq_ignore_ascii_case("schedule"))
                 {
                     return Reply::err(SYNTAX);
                 }
@@ -997,8 +990,15 @@ impl RedisServer {
                 let mut next = self.config.clone();
                 for pair in argv[2..].chunks(2) {
                     let param = pair[0].to_ascii_lowercase();
-                    if !["save", "appendonly", "appendfsync", "dir", "dbfilename", "requirepass"]
-                        .contains(&param.as_str())
+                    if ![
+                        "save",
+                        "appendonly",
+                        "appendfsync",
+                        "dir",
+                        "dbfilename",
+                        "requirepass",
+                    ]
+                    .contains(&param.as_str())
                         && self.config.get(&param).is_empty()
                     {
                         return Reply::Error(format!(
@@ -1055,7 +1055,9 @@ impl RedisServer {
             'C',
             t1,
             '*',
-            &format!("Successfully created the temporary AOF base file temp-rewriteaof-bg-{child}.aof"),
+            &format!(
+                "Successfully created the temporary AOF base file temp-rewriteaof-bg-{child}.aof"
+            ),
         );
         self.log_role(
             child,
@@ -1100,16 +1102,28 @@ impl RedisServer {
 
     fn info(&self, section: Option<&str>, view: &View<'_>, now: SimTime) -> String {
         let sections: Vec<String> = match section.map(str::to_ascii_lowercase) {
-            None => ["server", "clients", "persistence", "replication", "cluster", "keyspace"]
-                .iter()
-                .map(|s| (*s).to_string())
-                .collect(),
-            Some(s) if s == "all" || s == "everything" || s == "default" => {
-                ["server", "clients", "persistence", "replication", "cluster", "keyspace"]
-                    .iter()
-                    .map(|s| (*s).to_string())
-                    .collect()
-            }
+            None => [
+                "server",
+                "clients",
+                "persistence",
+                "replication",
+                "cluster",
+                "keyspace",
+            ]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect(),
+            Some(s) if s == "all" || s == "everything" || s == "default" => [
+                "server",
+                "clients",
+                "persistence",
+                "replication",
+                "cluster",
+                "keyspace",
+            ]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect(),
             Some(s) => vec![s],
         };
         let mut parts = Vec::new();
@@ -1378,8 +1392,12 @@ impl RedisServer {
                 self.dirty += n as u64;
                 Reply::Int(n)
             }
-            "exists" => Reply::Int(argv[1..].iter().filter(|k| db.keys.contains_key(*k)).count()
-                as i64),
+            "exists" => Reply::Int(
+                argv[1..]
+                    .iter()
+                    .filter(|k| db.keys.contains_key(*k))
+                    .count() as i64,
+            ),
             "type" => Reply::Status(
                 db.keys
                     .get(&a(1))
@@ -1556,8 +1574,12 @@ impl RedisServer {
                 None => Reply::Array(Vec::new()),
                 Some(Value::Hash(h)) => match name.as_str() {
                     "hlen" => Reply::Int(h.len() as i64),
-                    "hkeys" => Reply::Array(h.iter().map(|(f, _)| Reply::bulk(f.clone())).collect()),
-                    "hvals" => Reply::Array(h.iter().map(|(_, v)| Reply::bulk(v.clone())).collect()),
+                    "hkeys" => {
+                        Reply::Array(h.iter().map(|(f, _)| Reply::bulk(f.clone())).collect())
+                    }
+                    "hvals" => {
+                        Reply::Array(h.iter().map(|(_, v)| Reply::bulk(v.clone())).collect())
+                    }
                     _ => Reply::Array(
                         h.iter()
                             .flat_map(|(f, v)| [Reply::bulk(f.clone()), Reply::bulk(v.clone())])
@@ -1657,8 +1679,16 @@ impl RedisServer {
                     None => Reply::Array(Vec::new()),
                     Some(Value::List(l)) => {
                         let len = l.len() as i64;
-                        let s = if start < 0 { (len + start).max(0) } else { start };
-                        let e = if stop < 0 { len + stop } else { stop.min(len - 1) };
+                        let s = if start < 0 {
+                            (len + start).max(0)
+                        } else {
+                            start
+                        };
+                        let e = if stop < 0 {
+                            len + stop
+                        } else {
+                            stop.min(len - 1)
+                        };
                         if s > e || s >= len {
                             return Reply::Array(Vec::new());
                         }
@@ -1729,9 +1759,9 @@ impl RedisServer {
             },
             "flushall" | "flushdb" => {
                 if argv.len() > 2
-                    || argv
-                        .get(1)
-                        .is_some_and(|m| !m.eq_ignore_ascii_case("sync") && !m.eq_ignore_ascii_case("async"))
+                    || argv.get(1).is_some_and(|m| {
+                        !m.eq_ignore_ascii_case("sync") && !m.eq_ignore_ascii_case("async")
+                    })
                 {
                     return Reply::err(SYNTAX);
                 }
@@ -1802,7 +1832,11 @@ impl RedisServer {
         };
         let exists = db.keys.contains_key(key);
         if (nx && exists) || (xx && !exists) {
-            return if get { Reply::Bulk(old) } else { Reply::Bulk(None) };
+            return if get {
+                Reply::Bulk(old)
+            } else {
+                Reply::Bulk(None)
+            };
         }
         db.keys.insert(key.clone(), Value::Str(argv[2].clone()));
         match expire {
@@ -1838,6 +1872,9 @@ mod tests {
     #[test]
     fn log_time_renders_redis_timestamps() {
         // 2025-01-01T00:00:00Z plus 1.5 s.
-        assert_eq!(log_time(SimTime::from_ms(1_500)), "01 Jan 2025 00:00:01.500");
+        assert_eq!(
+            log_time(SimTime::from_ms(1_500)),
+            "01 Jan 2025 00:00:01.500"
+        );
     }
 }

@@ -162,7 +162,7 @@ fn parse(args: &[String], version: &str) -> Parsed {
 /// `-u redis://[user:pass@]host[:port][/db]`.
 fn parse_uri(uri: &str, o: &mut Options) -> Result<(), String> {
     let Some(rest) = uri.strip_prefix("redis://") else {
-        return Err(format!("Invalid URI scheme\n"));
+        return Err("Invalid URI scheme\n".to_string());
     };
     let (auth, hostpart) = match rest.rsplit_once('@') {
         Some((a, h)) => (Some(a), h),
@@ -291,10 +291,7 @@ pub fn with_server<R>(
     let mut proc = world.procs.remove(key)?;
     let out = match proc.state.downcast_mut::<RedisServer>() {
         Some(server) => {
-            let r = match world.view(key, now) {
-                Some(mut view) => Some(f(server, &mut view)),
-                None => None,
-            };
+            let r = world.view(key, now).map(|mut view| f(server, &mut view));
             let lines = std::mem::take(&mut server.outbox);
             for (at, line) in lines {
                 world.log(key, at, Stream::Stdout, &line);

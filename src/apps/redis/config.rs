@@ -76,7 +76,7 @@ impl RedisConfig {
                     self.save.clear();
                     return Ok(());
                 }
-                if words.len() % 2 != 0 {
+                if !words.len().is_multiple_of(2) {
                     return Err("Invalid save parameters".into());
                 }
                 let mut points = Vec::new();

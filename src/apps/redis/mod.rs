@@ -2,10 +2,10 @@
 //! process the kubelet runs (start-up and shutdown logs, the dataset in its [`Proc`], RDB
 //! and AOF files on the container's filesystem), and `redis-cli`.
 //!
-//! - [`server`]: the dataset, commands, `INFO`, persistence and the lazy `serverCron`.
-//! - [`config`]: defaults, config files and `--option` arguments.
-//! - [`persist`]: the files' format (stsim's own, deterministic; real file names).
-//! - [`cli`]: `redis-cli`.
+//! - `server`: the dataset, commands, `INFO`, persistence and the lazy `serverCron`.
+//! - `config`: defaults, config files and `--option` arguments.
+//! - `persist`: the files' format (stsim's own, deterministic; real file names).
+//! - `cli`: `redis-cli`.
 //!
 //! Every image runs Redis 7.0's log and `INFO` formats (the captured version); the version
 //! string follows the tag.

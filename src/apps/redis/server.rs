@@ -984,7 +984,7 @@ impl RedisServer {
                 Reply::Array(out)
             }
             "set" => {
-                if argv.len() < 4 || argv.len() % 2 != 0 {
+                if argv.len() < 4 || !argv.len().is_multiple_of(2) {
                     return Reply::err("ERR wrong number of arguments for 'config|set' command");
                 }
                 let mut next = self.config.clone();
@@ -1326,15 +1326,14 @@ impl RedisServer {
                     .collect(),
             ),
             "set" => self.cmd_set(dbi, argv, now_ms),
-            "setnx" => {
-                if db.keys.contains_key(&a(1)) {
-                    Reply::Int(0)
-                } else {
-                    db.keys.insert(a(1), Value::Str(a(2)));
+            "setnx" => match db.keys.entry(a(1)) {
+                std::collections::btree_map::Entry::Occupied(_) => Reply::Int(0),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(Value::Str(a(2)));
                     self.dirty += 1;
                     Reply::Int(1)
                 }
-            }
+            },
             "setex" => {
                 let Some(secs) = parse_int(&a(2)) else {
                     return Reply::err(NOT_INT);
@@ -1371,7 +1370,7 @@ impl RedisServer {
                 Reply::Int(len)
             }
             "mset" => {
-                if argv.len() % 2 == 0 {
+                if argv.len().is_multiple_of(2) {
                     return Reply::err("ERR wrong number of arguments for 'mset' command");
                 }
                 for p in argv[1..].chunks(2) {
@@ -1522,7 +1521,7 @@ impl RedisServer {
                 }
             }
             "hset" | "hmset" => {
-                if argv.len() % 2 != 0 {
+                if !argv.len().is_multiple_of(2) {
                     return Reply::Error(format!(
                         "ERR wrong number of arguments for '{name}' command"
                     ));

@@ -420,3 +420,157 @@ fn configmap_secret_emptydir_and_hostpath_volumes_hold_what_the_kubelet_writes()
             .is_none()
     );
 }
+
+fn apply_file(s: &mut Session, path: &str) {
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap();
+    let out = s.run(&["apply".into(), "-f".into(), "-".into()], &text);
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+}
+
+fn words(line: &str) -> Vec<String> {
+    crate::scenario::shell::tokenize(line)
+        .unwrap()
+        .into_iter()
+        .filter_map(|t| match t {
+            crate::scenario::shell::Token::Word(w) => Some(w),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn psql_rows_survive_the_pods_deletion() {
+    let mut s = session();
+    for f in ["namespace", "service", "statefulset"] {
+        apply_file(
+            &mut s,
+            &format!("models/statefulset-recovery/manifests/{f}.yaml"),
+        );
+    }
+    let out = run(
+        &mut s,
+        "kubectl rollout status statefulset/postgres-sts -n scenarios --timeout=600s",
+    );
+    assert_eq!(out.exit_code, 0, "{}{}", out.stdout, out.stderr);
+    s.sim_mut()
+        .run_for(crate::engine::SimDuration::from_secs(10), STEPS);
+    let exec = |s: &mut Session, line: &str| s.run(&words(line), "");
+    let out = exec(
+        &mut s,
+        "exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"CREATE TABLE test (id INT, data TEXT);\"",
+    );
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str(), out.exit_code),
+        ("CREATE TABLE\n", "", 0)
+    );
+    let out = exec(
+        &mut s,
+        "exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"INSERT INTO test VALUES (1, 'persistent data');\"",
+    );
+    assert_eq!(out.stdout, "INSERT 0 1\n", "{}", out.stderr);
+    let out = exec(&mut s, "delete pod postgres-sts-0 -n scenarios");
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    s.sim_mut()
+        .run_for(crate::engine::SimDuration::from_secs(1), STEPS);
+    let out = exec(
+        &mut s,
+        "wait --for=condition=Ready pod/postgres-sts-0 -n scenarios --timeout=300s",
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    s.sim_mut()
+        .run_for(crate::engine::SimDuration::from_secs(5), STEPS);
+    let out = exec(
+        &mut s,
+        "exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"SELECT * FROM test;\"",
+    );
+    assert_eq!(
+        out.stdout,
+        " id |      data       \n----+-----------------\n  1 | persistent data\n(1 row)\n\n",
+        "{}",
+        out.stderr
+    );
+    let out = exec(
+        &mut s,
+        "exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"SELECT * FROM missing;\"",
+    );
+    assert_eq!(out.exit_code, 1);
+    assert_eq!(
+        out.stderr,
+        "ERROR:  relation \"missing\" does not exist\nLINE 1: SELECT * FROM missing;\n                      ^\ncommand terminated with exit code 1\n"
+    );
+    let out = exec(&mut s, "logs postgres-sts-0 -n scenarios");
+    assert!(
+        out.stdout
+            .contains("database system is ready to accept connections"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_basics_tutorials_exec_and_run_commands() {
+    let mut s = session();
+    web_ready(&mut s);
+    let exec = |s: &mut Session, line: &str| s.run(&words(line), "");
+    let out = exec(&mut s, "exec web-0 -- sh -c 'hostname'");
+    assert_eq!(
+        (out.stdout.as_str(), out.exit_code),
+        ("web-0\n", 0),
+        "{}",
+        out.stderr
+    );
+    // Ready (no probe) comes with the container's start; nginx listens a moment later.
+    s.sim_mut()
+        .run_for(crate::engine::SimDuration::from_secs(2), STEPS);
+    let out = exec(&mut s, "exec web-1 -- curl -s http://localhost/");
+    assert!(
+        out.stdout.contains("403 Forbidden"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let out = exec(
+        &mut s,
+        "exec web-1 -- sh -c 'echo \"$(hostname)\" > /usr/share/nginx/html/index.html'",
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    let out = exec(&mut s, "exec -i -t web-1 -- curl http://localhost/");
+    assert_eq!(out.stdout, "web-1\n", "{}", out.stderr);
+    let out = exec(&mut s, "exec web-1 -- cat /nope");
+    assert_eq!(out.exit_code, 1);
+    assert_eq!(
+        out.stderr,
+        "cat: /nope: No such file or directory\ncommand terminated with exit code 1\n"
+    );
+    let out = exec(&mut s, "exec web-1 -- nosuchprogram");
+    assert_eq!(out.exit_code, 1);
+    assert!(
+        out.stderr.starts_with("error: Internal error occurred: "),
+        "{}",
+        out.stderr
+    );
+    let out = exec(
+        &mut s,
+        "run -i --tty --image busybox:1.28 dns-test --restart=Never --rm -- nslookup web-0.nginx",
+    );
+    assert_eq!(out.exit_code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\nName:      web-0.nginx\nAddress 1: 10.244."), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .ends_with("pod \"dns-test\" deleted from default namespace\n"),
+        "{}",
+        out.stdout
+    );
+    let out = exec(
+        &mut s,
+        "run -i --tty --image busybox:1.28 dns-test --restart=Never --rm -- nslookup web-5.nginx",
+    );
+    assert_eq!(out.exit_code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .ends_with("pod default/dns-test terminated (Error)\n"),
+        "{}",
+        out.stderr
+    );
+}

@@ -618,9 +618,7 @@ fn render(
         .collect();
     let mut s = String::new();
     if g {
-        let w = |f: &dyn Fn(&Row) -> usize| {
-            rows.iter().map(f).max().unwrap_or(0)
-        };
+        let w = |f: &dyn Fn(&Row) -> usize| rows.iter().map(f).max().unwrap_or(0);
         let (wn, wu, wg, ws) = (
             w(&|r| r.1.len()),
             w(&|r| r.2.len()),

@@ -1028,16 +1028,28 @@ impl Shell {
         match self.dialect {
             Dialect::Ash => {
                 if create {
-                    let e = if missing { "nonexistent directory".to_string() } else { err.to_lowercase_first() };
+                    let e = if missing {
+                        "nonexistent directory".to_string()
+                    } else {
+                        err.to_lowercase_first()
+                    };
                     format!("sh: can't create {target}: {e}\n")
                 } else {
-                    let e = if missing { "no such file".to_string() } else { err.to_lowercase_first() };
+                    let e = if missing {
+                        "no such file".to_string()
+                    } else {
+                        err.to_lowercase_first()
+                    };
                     format!("sh: can't open {target}: {e}\n")
                 }
             }
             Dialect::Dash => {
                 if create {
-                    let e = if missing { "Directory nonexistent" } else { err };
+                    let e = if missing {
+                        "Directory nonexistent"
+                    } else {
+                        err
+                    };
                     format!("sh: {line}: cannot create {target}: {e}\n")
                 } else {
                     let e = if missing { "No such file" } else { err };
@@ -1556,7 +1568,11 @@ impl Shell {
             if !is_name(t) {
                 return None;
             }
-            Some(self.param(t).and_then(|v| v.trim().parse().ok()).unwrap_or(0))
+            Some(
+                self.param(t)
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0),
+            )
         };
         type Val<'a> = &'a dyn Fn(&str) -> Option<i64>;
         fn term(toks: &[String], i: &mut usize, val: Val<'_>) -> Option<i64> {
@@ -2015,7 +2031,10 @@ impl Shell {
 /// was missing.
 fn bash_error_token(expr: &str) -> String {
     let ops = "+-*/%";
-    let chars: Vec<(usize, char)> = expr.char_indices().filter(|(_, c)| !c.is_whitespace()).collect();
+    let chars: Vec<(usize, char)> = expr
+        .char_indices()
+        .filter(|(_, c)| !c.is_whitespace())
+        .collect();
     for w in chars.windows(2) {
         if ops.contains(w[0].1) && "*/%".contains(w[1].1) {
             return expr[w[1].0..].to_string();

@@ -560,7 +560,10 @@ fn render_lines_with(image: &str, shell: &str) -> String {
         let mut b = Bench::new();
         let k = b.container("box", image, &[("HOME", "/root")], &[]);
         let r = b.exec(&k, &[shell, "-c", l], false, None).unwrap();
-        out.push_str(&format!("=== {l}\n{}--- err\n{}rc={}\n", r.stdout, r.stderr, r.code));
+        out.push_str(&format!(
+            "=== {l}\n{}--- err\n{}rc={}\n",
+            r.stdout, r.stderr, r.code
+        ));
     }
     out
 }
@@ -569,8 +572,14 @@ fn render_lines_with(image: &str, shell: &str) -> String {
 /// (Debian 12's /bin/sh) from `/` with an empty environment but PATH, HOSTNAME and HOME.
 #[test]
 fn shell_lines_match_real_busybox_sh_and_dash() {
-    assert_eq!(render_lines("busybox"), include_str!("testdata/sh-lines.busybox-1.35.txt"));
-    assert_eq!(render_lines("nginx"), include_str!("testdata/sh-lines.dash-0.5.12.txt"));
+    assert_eq!(
+        render_lines("busybox"),
+        include_str!("testdata/sh-lines.busybox-1.35.txt")
+    );
+    assert_eq!(
+        render_lines("nginx"),
+        include_str!("testdata/sh-lines.dash-0.5.12.txt")
+    );
 }
 
 /// The same lines through GNU bash 5.2 (`bash -c`) in a Debian image.

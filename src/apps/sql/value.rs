@@ -100,10 +100,7 @@ impl Ty {
 
     /// True for string types.
     pub fn is_text(&self) -> bool {
-        matches!(
-            self,
-            Ty::Text | Ty::Varchar(_) | Ty::Char(_) | Ty::Unknown
-        )
+        matches!(self, Ty::Text | Ty::Varchar(_) | Ty::Char(_) | Ty::Unknown)
     }
 }
 

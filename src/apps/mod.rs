@@ -95,6 +95,19 @@ pub fn profile(image: &str) -> ImageProfile {
         .unwrap_or_else(generic_profile)
 }
 
+/// True when a module models `image` (its short name); other images get the generic profile.
+pub fn is_known_image(image: &str) -> bool {
+    let r = ImageRef::parse(image);
+    let tag = r.tag().to_string();
+    let short = r.short_name().to_string();
+    busybox::profile(&short, &tag).is_some()
+        || nginx::profile(&short, &tag).is_some()
+        || postgres::profile(&short, &tag).is_some()
+        || mysql::profile(&short, &tag).is_some()
+        || redis::profile(&short, &tag).is_some()
+        || mongo::profile(&short, &tag).is_some()
+}
+
 /// The implementation of the program called `name`.
 pub fn program(name: &str) -> Option<ProgramFn> {
     busybox::program(name)
@@ -114,5 +127,16 @@ pub fn registry() -> AppRegistry {
     mysql::register(&mut r);
     redis::register(&mut r);
     mongo::register(&mut r);
+    // An image stsim does not model, told what to run (`command`/`args`): its process is that
+    // command, run through the programs stsim has (a shell script, `sleep`...). With neither,
+    // it is the generic long-running process.
+    r.add_override(|info| {
+        let c = info.container;
+        let image = c.image.as_deref().unwrap_or("");
+        let told = c.command.as_ref().is_some_and(|v| !v.is_empty())
+            || c.args.as_ref().is_some_and(|v| !v.is_empty());
+        (told && !is_known_image(image))
+            .then(|| Box::new(busybox::ShellModel::default()) as Box<dyn crate::kubelet::AppModel>)
+    });
     r
 }

@@ -356,6 +356,7 @@ pub(super) fn prepare(
     node: &str,
     pod_ip: &str,
     now: SimTime,
+    sabotage: bool,
 ) {
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let spec = pod.spec.as_ref();
@@ -365,9 +366,15 @@ pub(super) fn prepare(
         let Some(v) = volumes.iter().find(|v| v.name == vm.name) else {
             continue;
         };
-        let Some((id, size)) = volume_id(api, pod, v, node) else {
+        let Some((mut id, size)) = volume_id(api, pod, v, node) else {
             continue;
         };
+        if sabotage && v.persistent_volume_claim.is_some() {
+            id = VolumeId::EmptyDir {
+                pod_uid: uid.clone(),
+                name: v.name.clone(),
+            };
+        }
         if matches!(id, VolumeId::Projected { .. }) {
             // Written from the objects as they are now (the kubelet refreshes these volumes;
             // stsim does it whenever a container of the pod starts).

@@ -991,6 +991,7 @@ impl Kubelet {
             .as_ref()
             .map(|s| s.ip.clone())
             .unwrap_or_else(|| pod_ip.clone());
+        let sabotage = cx.env.sabotage_claims_as_empty_dirs;
         super::mounts::prepare(
             &mut cx.env.world,
             &*cx.api,
@@ -999,6 +1000,7 @@ impl Kubelet {
             &self.config.node_name,
             &sandbox_ip,
             at,
+            sabotage,
         );
         let mut model = self.apps.model_for(&info);
         let mut acx = AppCx {

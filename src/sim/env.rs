@@ -22,6 +22,9 @@ pub struct Environment {
     pub world: World,
     /// The cluster's DNS server (its cache is state).
     pub dns: CoreDns,
+    /// A deliberate bug, for proving that property tests catch one: the kubelet mounts every
+    /// PersistentVolumeClaim as an emptyDir (data dies with the pod). Never set outside tests.
+    pub sabotage_claims_as_empty_dirs: bool,
 }
 
 impl Environment {

@@ -5,9 +5,12 @@
 //! - `transcripts`: the real "StatefulSet Basics" transcripts reproduced through the library:
 //!   per-pod state sequences and cross-pod order.
 //! - `node_failure`: a lost node, its Terminating pods, force delete and node-local volumes.
+//! - `durability`: committed psql rows survive pod deletions, crashes, node stops, scaling and
+//!   set recreation; claim deletion and `whenScaled: Delete` lose them.
 //! - `manifest_fuzz`: random bytes and random YAML into the manifest loader and decoder never
 //!   panic.
 
+mod durability;
 mod manifest_fuzz;
 mod node_failure;
 mod support;

@@ -653,6 +653,7 @@ pub struct Shell {
     cwd: String,
     errexit: bool,
     cur_line: usize,
+    read_state: Option<(String, usize)>,
     /// Signal traps set by the script (`trap 'cmd' TERM`), by signal name.
     pub traps: BTreeMap<String, String>,
     /// Virtual instant after which the script counts as running forever.
@@ -675,6 +676,7 @@ impl Shell {
             cwd: cx.cwd.clone(),
             errexit: false,
             cur_line: 1,
+            read_state: None,
             traps: BTreeMap::new(),
             deadline: None,
         }
@@ -805,6 +807,9 @@ impl Shell {
         let mut out = Vec::new();
         let mut input = stdin.clone();
         let n = p.cmds.len();
+        if n > 1 {
+            self.read_state = None;
+        }
         for (i, c) in p.cmds.iter().enumerate() {
             if self.flow.is_some() {
                 break;
@@ -1028,16 +1033,28 @@ impl Shell {
         match self.dialect {
             Dialect::Ash => {
                 if create {
-                    let e = if missing { "nonexistent directory".to_string() } else { err.to_lowercase_first() };
+                    let e = if missing {
+                        "nonexistent directory".to_string()
+                    } else {
+                        err.to_lowercase_first()
+                    };
                     format!("sh: can't create {target}: {e}\n")
                 } else {
-                    let e = if missing { "no such file".to_string() } else { err.to_lowercase_first() };
+                    let e = if missing {
+                        "no such file".to_string()
+                    } else {
+                        err.to_lowercase_first()
+                    };
                     format!("sh: can't open {target}: {e}\n")
                 }
             }
             Dialect::Dash => {
                 if create {
-                    let e = if missing { "Directory nonexistent" } else { err };
+                    let e = if missing {
+                        "Directory nonexistent"
+                    } else {
+                        err
+                    };
                     format!("sh: {line}: cannot create {target}: {e}\n")
                 } else {
                     let e = if missing { "No such file" } else { err };
@@ -1078,9 +1095,9 @@ impl Shell {
             Dialect::Ash => format!("sh: {name}: not found\n"),
             Dialect::Dash => format!("sh: {line}: {name}: not found\n"),
             Dialect::Bash if name.contains('/') => {
-                format!("bash: {name}: No such file or directory\n")
+                format!("bash: line {line}: {name}: No such file or directory\n")
             }
-            Dialect::Bash => format!("bash: {name}: command not found\n"),
+            Dialect::Bash => format!("bash: line {line}: {name}: command not found\n"),
         }
     }
 
@@ -1237,10 +1254,12 @@ impl Shell {
                         Ok(n) => (n & 0xff) as i32,
                         Err(_) => {
                             let msg = match self.dialect {
-                                Dialect::Ash => format!("sh: exit: Illegal number: {a}\n"),
+                                Dialect::Ash => format!("sh: exit: line 0: Illegal number: {a}\n"),
                                 Dialect::Dash => format!("sh: {line}: exit: Illegal number: {a}\n"),
                                 Dialect::Bash => {
-                                    format!("bash: exit: {a}: numeric argument required\n")
+                                    format!(
+                                        "bash: line {line}: exit: {a}: numeric argument required\n"
+                                    )
                                 }
                             };
                             self.flow = Some(Flow::Exit(2));
@@ -1363,7 +1382,7 @@ impl Shell {
                         Dialect::Dash => format!("sh: {line}: cd: can't cd to {target}\n"),
                         Dialect::Bash => format!("bash: line 1: cd: {target}: {e}\n"),
                     };
-                    let code = if self.dialect == Dialect::Dash { 2 } else { 1 };
+                    let code = if self.dialect == Dialect::Bash { 1 } else { 2 };
                     Some((String::new(), msg, code))
                 }
             }
@@ -1384,9 +1403,17 @@ impl Shell {
             "read" => {
                 let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
                 let input = stdin.clone().unwrap_or_default();
-                let Some(first) = input.lines().next() else {
+                let start = match &self.read_state {
+                    Some((text, off)) if *text == input => *off,
+                    _ => 0,
+                };
+                let rest = input.get(start..).unwrap_or("");
+                let Some(first) = rest.split_inclusive('\n').next() else {
+                    self.read_state = Some((input.clone(), start));
                     return Some((String::new(), String::new(), 1));
                 };
+                self.read_state = Some((input.clone(), start + first.len()));
+                let first = first.trim_end_matches('\n');
                 let mut fields: Vec<&str> = first.split_whitespace().collect();
                 for (i, n) in names.iter().enumerate() {
                     let v = if i + 1 == names.len() {
@@ -1421,6 +1448,37 @@ impl Shell {
                     }
                 }
                 ok(String::new())
+            }
+            "[" | "test" => {
+                use super::coreutils::{TestError, run_test};
+                match run_test(cx, name, args) {
+                    Ok(b) => Some((String::new(), String::new(), i32::from(!b))),
+                    Err(e) => {
+                        let msg = match (self.dialect, e) {
+                            (Dialect::Ash, TestError::MissingBracket) => "missing ]".to_string(),
+                            (Dialect::Ash, TestError::BadNumber(n)) => format!("{n}: bad number"),
+                            (Dialect::Dash, TestError::MissingBracket) => {
+                                format!("{name}: missing ]")
+                            }
+                            (Dialect::Dash, TestError::BadNumber(n)) => {
+                                format!("{name}: Illegal number: {n}")
+                            }
+                            (Dialect::Bash, TestError::MissingBracket) => {
+                                format!("{name}: missing `]'")
+                            }
+                            (Dialect::Bash, TestError::BadNumber(n)) => {
+                                format!("{name}: {n}: integer expression expected")
+                            }
+                            (Dialect::Ash, TestError::Other(m)) => m,
+                            (_, TestError::Other(m)) => format!("{name}: {m}"),
+                        };
+                        let prefix = match self.dialect {
+                            Dialect::Bash => format!("bash: line {line}: "),
+                            _ => sh.clone(),
+                        };
+                        Some((String::new(), format!("{prefix}{msg}\n"), 2))
+                    }
+                }
             }
             "wait" | "ulimit" | "umask" | "hash" | "alias" => ok(String::new()),
             "exec" if args.is_empty() => ok(String::new()),
@@ -1556,7 +1614,11 @@ impl Shell {
             if !is_name(t) {
                 return None;
             }
-            Some(self.param(t).and_then(|v| v.trim().parse().ok()).unwrap_or(0))
+            Some(
+                self.param(t)
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0),
+            )
         };
         type Val<'a> = &'a dyn Fn(&str) -> Option<i64>;
         fn term(toks: &[String], i: &mut usize, val: Val<'_>) -> Option<i64> {
@@ -1803,6 +1865,15 @@ impl Shell {
         let mut cur = (String::new(), String::new(), false);
         let mut started = false;
         let mut i = 0;
+        if s.first() == Some(&'~') && (s.len() == 1 || s[1] == '/') {
+            let home = self.param("HOME").unwrap_or_else(|| "/root".into());
+            for ch in home.chars() {
+                cur.0.push(ch);
+                cur.1.push(ch);
+            }
+            started = true;
+            i = 1;
+        }
         let push_lit = |cur: &mut (String, String, bool), c: char, quoted: bool| {
             cur.0.push(c);
             if quoted && "*?[\\".contains(c) {
@@ -2015,7 +2086,10 @@ impl Shell {
 /// was missing.
 fn bash_error_token(expr: &str) -> String {
     let ops = "+-*/%";
-    let chars: Vec<(usize, char)> = expr.char_indices().filter(|(_, c)| !c.is_whitespace()).collect();
+    let chars: Vec<(usize, char)> = expr
+        .char_indices()
+        .filter(|(_, c)| !c.is_whitespace())
+        .collect();
     for w in chars.windows(2) {
         if ops.contains(w[0].1) && "*/%".contains(w[1].1) {
             return expr[w[1].0..].to_string();

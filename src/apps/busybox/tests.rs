@@ -45,7 +45,7 @@ fn unknown_commands_are_worded_by_each_shell() {
     let r = b.exec(&deb, &["bash", "-c", "foo"], false, None).unwrap();
     assert_eq!(
         (r.stderr.as_str(), r.code),
-        ("bash: foo: command not found\n", 127)
+        ("bash: line 1: foo: command not found\n", 127)
     );
     // A program the image lacks is the shell's not-found, not containerd's.
     let r = run(&mut b, &bb, "psql -c 'select 1'");
@@ -92,7 +92,7 @@ fn pipelines_redirections_and_control_flow() {
     );
     assert_eq!(
         r.stdout,
-        "2\none\nls: /nope: No such file or directory\nfailed 2\n"
+        "2\none\nls: /nope: No such file or directory\nfailed 1\n"
     );
     assert_eq!(r.stderr, "");
     let r = run(
@@ -560,17 +560,28 @@ fn render_lines_with(image: &str, shell: &str) -> String {
         let mut b = Bench::new();
         let k = b.container("box", image, &[("HOME", "/root")], &[]);
         let r = b.exec(&k, &[shell, "-c", l], false, None).unwrap();
-        out.push_str(&format!("=== {l}\n{}--- err\n{}rc={}\n", r.stdout, r.stderr, r.code));
+        out.push_str(&format!(
+            "=== {l}\n{}--- err\n{}rc={}\n",
+            r.stdout, r.stderr, r.code
+        ));
     }
     out
 }
 
-/// The captures: each line run by the real `busybox sh -c` (BusyBox 1.35.0) and `dash -c`
-/// (Debian 12's /bin/sh) from `/` with an empty environment but PATH, HOSTNAME and HOME.
+/// The captures: each line run by the real `sh -c` of BusyBox 1.35.0 (with a PATH holding only
+/// links to the busybox applets, so the tools are BusyBox's too) and by `dash -c` (Debian 12's
+/// /bin/sh, with GNU coreutils 9.1), from `/` with stdin and stderr redirected and an empty
+/// environment but PATH, HOSTNAME and HOME.
 #[test]
 fn shell_lines_match_real_busybox_sh_and_dash() {
-    assert_eq!(render_lines("busybox"), include_str!("testdata/sh-lines.busybox-1.35.txt"));
-    assert_eq!(render_lines("nginx"), include_str!("testdata/sh-lines.dash-0.5.12.txt"));
+    assert_eq!(
+        render_lines("busybox"),
+        include_str!("testdata/sh-lines.busybox-1.35.txt")
+    );
+    assert_eq!(
+        render_lines("nginx"),
+        include_str!("testdata/sh-lines.dash-0.5.12.txt")
+    );
 }
 
 /// The same lines through GNU bash 5.2 (`bash -c`) in a Debian image.

@@ -880,6 +880,7 @@ pub(super) fn env(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     }
     ExecResult::ok(
         vars.iter()
+            .filter(|(k, _)| !k.starts_with(' '))
             .map(|(k, v)| format!("{k}={v}\n"))
             .collect::<String>(),
     )

@@ -73,6 +73,12 @@ impl ShellRun {
     }
 }
 
+/// A variable no user can type, carrying how deeply shells are nested in one command.
+pub const DEPTH_VAR: &str = " stsim-shell-depth";
+
+/// The deepest nesting of shells (and of `.` scripts in one shell).
+pub const MAX_SHELL_DEPTH: usize = 32;
+
 /// The most commands one script may run before it counts as running forever.
 pub const MAX_STEPS: u32 = 20_000;
 
@@ -97,7 +103,12 @@ enum SynErr {
 struct Lexer<'a> {
     s: &'a [u8],
     i: usize,
+    depth: usize,
 }
+
+/// The deepest nesting of `$(...)`, groups and compound commands a script may have (deeper
+/// input is refused as a syntax error instead of exhausting the stack).
+const MAX_NESTING: usize = 64;
 
 fn is_meta(c: u8) -> bool {
     matches!(
@@ -238,6 +249,16 @@ impl Lexer<'_> {
     }
 
     fn dollar_or_tick(&mut self) -> Result<(), SynErr> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(SynErr::Unexpected("(".into()));
+        }
+        let r = self.dollar_or_tick_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn dollar_or_tick_inner(&mut self) -> Result<(), SynErr> {
         if self.s[self.i] == b'`' {
             self.i += 1;
             while self.i < self.s.len() && self.s[self.i] != b'`' {
@@ -344,6 +365,7 @@ type List = Vec<AndOr>;
 struct Parser {
     toks: Vec<(Tok, usize)>,
     i: usize,
+    depth: usize,
 }
 
 const RESERVED: &[&str] = &[
@@ -471,6 +493,16 @@ impl Parser {
     }
 
     fn command(&mut self) -> Result<Command, SynErr> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.unexpected());
+        }
+        let r = self.command_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn command_inner(&mut self) -> Result<Command, SynErr> {
         let line = self.line();
         let mut redirs = Vec::new();
         let kind = match self.peek().cloned() {
@@ -608,9 +640,14 @@ fn parse(src: &str) -> Result<List, SynErr> {
     let toks = Lexer {
         s: src.as_bytes(),
         i: 0,
+        depth: 0,
     }
     .tokens()?;
-    let mut p = Parser { toks, i: 0 };
+    let mut p = Parser {
+        toks,
+        i: 0,
+        depth: 0,
+    };
     let l = p.list(&[])?;
     if p.peek().is_some() {
         return Err(p.unexpected());
@@ -652,6 +689,7 @@ pub struct Shell {
     pending: Vec<Chunk>,
     cwd: String,
     errexit: bool,
+    source_depth: usize,
     cur_line: usize,
     read_state: Option<(String, usize)>,
     /// Signal traps set by the script (`trap 'cmd' TERM`), by signal name.
@@ -675,6 +713,7 @@ impl Shell {
             pending: Vec::new(),
             cwd: cx.cwd.clone(),
             errexit: false,
+            source_depth: 0,
             cur_line: 1,
             read_state: None,
             traps: BTreeMap::new(),
@@ -1301,7 +1340,7 @@ impl Shell {
                 if args.is_empty() || args.iter().all(|a| a == "-p") {
                     let mut s = String::new();
                     for (k, v) in &self.vars {
-                        if self.exported.contains(k) {
+                        if self.exported.contains(k) && !k.starts_with(' ') {
                             match self.dialect {
                                 Dialect::Bash => s.push_str(&format!("declare -x {k}=\"{v}\"\n")),
                                 _ => s.push_str(&format!("export {k}='{v}'\n")),
@@ -1341,6 +1380,7 @@ impl Shell {
                     let s: String = self
                         .vars
                         .iter()
+                        .filter(|(k, _)| !k.starts_with(' '))
                         .map(|(k, v)| format!("{k}='{v}'\n"))
                         .collect();
                     return ok(s);
@@ -1490,6 +1530,9 @@ impl Shell {
                 self.flow = Some(self.flow.unwrap_or(Flow::Exit(self.last)));
                 Some((String::new(), String::new(), self.last))
             }),
+            "source" | "." if self.source_depth >= MAX_SHELL_DEPTH => {
+                Some((String::new(), format!("{sh}{name}: too deeply nested\n"), 2))
+            }
             "source" | "." => {
                 let Some(f) = args.first() else {
                     return Some((String::new(), String::new(), 0));
@@ -1500,7 +1543,9 @@ impl Shell {
                         let src = String::from_utf8_lossy(&b).into_owned();
                         match parse(&src) {
                             Ok(l) => {
+                                self.source_depth += 1;
                                 let r = self.list(cx, &l, stdin);
+                                self.source_depth -= 1;
                                 self.pending.extend(r);
                                 Some((String::new(), String::new(), self.last))
                             }
@@ -2210,7 +2255,30 @@ pub fn run_shell_argv(cx: &mut ExecCx<'_>, argv: &[String], deadline: Option<Sim
     let name = crate::exec::program_name(argv.first().map_or("sh", String::as_str)).to_string();
     let flavor = images::flavor(&cx.setup().image);
     let d = dialect(&name, flavor);
+    let depth: u32 = cx
+        .env
+        .get(DEPTH_VAR)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if depth >= MAX_SHELL_DEPTH as u32 {
+        return ShellRun {
+            chunks: vec![Chunk {
+                at: cx.now(),
+                stream: Stream::Stderr,
+                text: format!("{name}: can't fork: Resource temporarily unavailable\n"),
+            }],
+            code: 2,
+            forever: false,
+        };
+    }
+    let saved_depth = cx
+        .env
+        .insert(DEPTH_VAR.to_string(), (depth + 1).to_string());
     let mut sh = Shell::new(cx, d, &name);
+    match saved_depth {
+        Some(v) => cx.env.insert(DEPTH_VAR.to_string(), v),
+        None => cx.env.remove(DEPTH_VAR),
+    };
     sh.deadline = deadline;
     let args = &argv[1.min(argv.len())..];
     let mut i = 0;

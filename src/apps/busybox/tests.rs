@@ -527,7 +527,7 @@ mod prop {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
         #[test]
-        fn random_shell_lines_never_panic(line in "[ -~\\n]{0,60}") {
+        fn random_shell_lines_never_panic(line in "[ -~\\n]{0,60}|\\PC{0,30}") {
             let mut b = Bench::new();
             let k = b.container("box", "busybox", &[], &[]);
             let _ = b.exec(&k, &["sh", "-c", &line], false, None);
@@ -589,4 +589,32 @@ fn shell_lines_match_real_busybox_sh_and_dash() {
 fn shell_lines_match_real_bash() {
     let got = render_lines_with("nginx", "bash");
     assert_eq!(got, include_str!("testdata/sh-lines.bash-5.2.txt"));
+}
+
+#[test]
+fn runaway_scripts_end_without_exhausting_the_stack() {
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[], &[]);
+    let r = run(&mut b, &k, "echo 'sh /tmp/s' > /tmp/s; sh /tmp/s");
+    assert!(
+        r.stderr
+            .ends_with("sh: can't fork: Resource temporarily unavailable\n"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&mut b, &k, "echo '. /tmp/t' > /tmp/t; . /tmp/t");
+    assert_eq!(r.stderr, "sh: .: too deeply nested\n");
+    let deep = "$(".repeat(500) + &")".repeat(500);
+    let r = run(&mut b, &k, &format!("echo {deep}"));
+    assert_eq!(r.code, 2);
+    let r = run(&mut b, &k, &"( ".repeat(500));
+    assert_eq!(r.code, 2);
+    let r = run(&mut b, &k, "while true; do :; done");
+    assert_eq!(r.code, 130, "an endless loop is cut off as if interrupted");
+    assert!(
+        !b.exec(&k, &["env"], false, None)
+            .unwrap()
+            .stdout
+            .contains("stsim")
+    );
 }

@@ -388,6 +388,23 @@ fn node_size(n: &Node) -> u64 {
     }
 }
 
+/// `lost+found` is made with 16 KiB of blocks by mke2fs (`ls -l` shows 16384).
+fn entry_size(name: &str, n: &Node) -> u64 {
+    if name == "lost+found" && n.is_dir() {
+        16_384
+    } else {
+        node_size(n)
+    }
+}
+
+fn entry_blocks_k(name: &str, n: &Node) -> u64 {
+    if name == "lost+found" && n.is_dir() {
+        16
+    } else {
+        blocks_k(n)
+    }
+}
+
 fn nlink(n: &Node) -> u64 {
     match n {
         Node::Dir { entries, .. } => 2 + entries.values().filter(|e| e.is_dir()).count() as u64,
@@ -547,7 +564,10 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         }
         first = false;
         if long {
-            let total: u64 = entries.iter().map(|e| blocks_k(&e.node)).sum();
+            let total: u64 = entries
+                .iter()
+                .map(|e| entry_blocks_k(&e.name, &e.node))
+                .sum();
             o.out.push_str(&format!("total {total}\n"));
         }
         o.out
@@ -611,7 +631,7 @@ fn render(
                 nlink(&e.node).to_string(),
                 u,
                 gr,
-                node_size(&e.node).to_string(),
+                entry_size(&e.name, &e.node).to_string(),
                 format!("{} {name}", ls_date(m.mtime, now)),
             )
         })

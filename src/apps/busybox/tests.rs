@@ -618,3 +618,39 @@ fn runaway_scripts_end_without_exhausting_the_stack() {
             .contains("stsim")
     );
 }
+
+#[test]
+fn the_main_shell_reads_what_kubectl_run_i_typed() {
+    use crate::kubelet::app::{AppCx, ContainerInfo};
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[], &[]);
+    let mut setup = b.world.setup(&k).unwrap().clone();
+    setup.stdin = Some("echo typed; exit 5\n".into());
+    let mut layer = Fs::new(crate::store::NODE_DISK_BYTES, SimTime::ZERO);
+    (crate::apps::profile("busybox").layer)(&mut layer, SimTime::ZERO);
+    b.world.start_container(&k, setup, layer);
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(json!({
+        "metadata": {"name": "box", "uid": "uid-box"},
+        "spec": {"containers": [{"name": "box", "image": "busybox"}]}
+    }))
+    .unwrap();
+    let c = pod.spec.as_ref().unwrap().containers[0].clone();
+    let mut cx = AppCx {
+        info: ContainerInfo {
+            pod: &pod,
+            container: &c,
+            is_init: false,
+            restart_count: 0,
+            pod_ip: "10.244.1.10",
+        },
+        since_start: SimDuration::ZERO,
+        rng: &mut b.rng,
+        now: SimTime::ZERO,
+        world: &mut b.world,
+        api: &b.api,
+        dns: &mut b.dns,
+    };
+    let s = ShellModel::default().start(&mut cx);
+    assert_eq!(s.exit, Some(Exit::with_code(SimDuration::ZERO, 5)));
+    assert_eq!(b.world.logs(&k).unwrap().current[0].text, "typed");
+}

@@ -338,7 +338,7 @@ pub(super) fn wc(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             // BusyBox pads every column to 9 and separates with a space.
             line = vals
                 .iter()
-                .map(|v| format!("{v:>7}"))
+                .map(|v| format!("{v:>9}"))
                 .collect::<Vec<_>>()
                 .join(" ");
         }
@@ -385,6 +385,23 @@ fn node_size(n: &Node) -> u64 {
         Node::File { data, .. } => data.len() as u64,
         Node::Dir { .. } => 4096,
         Node::Symlink { target, .. } => target.len() as u64,
+    }
+}
+
+/// `lost+found` is made with 16 KiB of blocks by mke2fs (`ls -l` shows 16384).
+fn entry_size(name: &str, n: &Node) -> u64 {
+    if name == "lost+found" && n.is_dir() {
+        16_384
+    } else {
+        node_size(n)
+    }
+}
+
+fn entry_blocks_k(name: &str, n: &Node) -> u64 {
+    if name == "lost+found" && n.is_dir() {
+        16
+    } else {
+        blocks_k(n)
     }
 }
 
@@ -468,7 +485,7 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 } else {
                     format!("ls: {p}: {e}")
                 };
-                o.fail(msg, 2);
+                o.fail(msg, if g { 2 } else { 1 });
             }
         }
     }
@@ -547,7 +564,10 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         }
         first = false;
         if long {
-            let total: u64 = entries.iter().map(|e| blocks_k(&e.node)).sum();
+            let total: u64 = entries
+                .iter()
+                .map(|e| entry_blocks_k(&e.name, &e.node))
+                .sum();
             o.out.push_str(&format!("total {total}\n"));
         }
         o.out
@@ -611,7 +631,7 @@ fn render(
                 nlink(&e.node).to_string(),
                 u,
                 gr,
-                node_size(&e.node).to_string(),
+                entry_size(&e.name, &e.node).to_string(),
                 format!("{} {name}", ls_date(m.mtime, now)),
             )
         })
@@ -880,6 +900,7 @@ pub(super) fn env(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     }
     ExecResult::ok(
         vars.iter()
+            .filter(|(k, _)| !k.starts_with(' '))
             .map(|(k, v)| format!("{k}={v}\n"))
             .collect::<String>(),
     )
@@ -1569,7 +1590,7 @@ pub(super) fn grep(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             Some(p) => match read_input(cx, p) {
                 Ok(t) => t,
                 Err(e) => {
-                    if !fl.contains('s') && (!fl.contains('q') || g) {
+                    if !fl.contains('s') {
                         o.err.push_str(&format!("grep: {p}: {e}\n"));
                     }
                     had_err = true;
@@ -1656,33 +1677,47 @@ pub(super) fn test(_cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
 
 pub(super) fn test_impl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let name = crate::exec::program_name(&argv[0]).to_string();
-    let mut args: Vec<String> = argv[1..].to_vec();
     let g = gnu(cx);
-    if name == "[" {
-        if args.last().map(String::as_str) != Some("]") {
-            return ExecResult::fail(
-                if g {
-                    "[: missing ']'\n"
-                } else {
-                    "[: missing ]\n"
-                },
-                2,
-            );
+    match run_test(cx, &name, &argv[1..]) {
+        Ok(true) => ExecResult::ok(""),
+        Ok(false) => ExecResult::fail("", 1),
+        Err(e) => {
+            let msg = match (&e, g) {
+                (TestError::MissingBracket, true) => "missing ']'".to_string(),
+                (TestError::MissingBracket, false) => "missing ]".to_string(),
+                (TestError::BadNumber(n), true) => format!("invalid integer '{n}'"),
+                (TestError::BadNumber(n), false) => format!("{n}: bad number"),
+                (TestError::Other(m), _) => m.clone(),
+            };
+            ExecResult::fail(format!("{name}: {msg}\n"), 2)
         }
-        args.pop();
-    }
-    let code = match eval_test(cx, &args) {
-        Ok(true) => 0,
-        Ok(false) => 1,
-        Err(m) => return ExecResult::fail(format!("{name}: {m}\n"), 2),
-    };
-    ExecResult {
-        code,
-        ..ExecResult::default()
     }
 }
 
-fn eval_test(cx: &mut ExecCx<'_>, a: &[String]) -> Result<bool, String> {
+/// Why a `test` expression is malformed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestError {
+    /// `[` without its closing `]`.
+    MissingBracket,
+    /// A non-integer operand of `-eq` and friends.
+    BadNumber(String),
+    /// Anything else (the message).
+    Other(String),
+}
+
+/// Evaluates `test ARGS` / `[ ARGS ]` (`name` is `test` or `[`).
+pub fn run_test(cx: &mut ExecCx<'_>, name: &str, args: &[String]) -> Result<bool, TestError> {
+    let mut args: Vec<String> = args.to_vec();
+    if name == "[" {
+        if args.last().map(String::as_str) != Some("]") {
+            return Err(TestError::MissingBracket);
+        }
+        args.pop();
+    }
+    eval_test(cx, &args)
+}
+
+fn eval_test(cx: &mut ExecCx<'_>, a: &[String]) -> Result<bool, TestError> {
     if let Some(k) = a.iter().position(|x| x == "-o") {
         return Ok(eval_test(cx, &a[..k])? || eval_test(cx, &a[k + 1..])?);
     }
@@ -1713,14 +1748,14 @@ fn eval_test(cx: &mut ExecCx<'_>, a: &[String]) -> Result<bool, String> {
                 "-L" | "-h" => fs
                     .lookup(&abs)
                     .is_ok_and(|n| matches!(n, Node::Symlink { .. })),
-                _ => return Err(format!("{op}: unary operator expected")),
+                _ => return Err(TestError::Other(format!("{op}: unary operator expected"))),
             })
         }
         [l, op, r] => {
             let num = |s: &str| {
                 s.trim()
                     .parse::<i64>()
-                    .map_err(|_| format!("{s}: integer expression expected"))
+                    .map_err(|_| TestError::BadNumber(s.to_string()))
             };
             Ok(match op.as_str() {
                 "=" | "==" => l == r,
@@ -1731,10 +1766,10 @@ fn eval_test(cx: &mut ExecCx<'_>, a: &[String]) -> Result<bool, String> {
                 "-le" => num(l)? <= num(r)?,
                 "-gt" => num(l)? > num(r)?,
                 "-ge" => num(l)? >= num(r)?,
-                _ => return Err(format!("{op}: binary operator expected")),
+                _ => return Err(TestError::Other(format!("{op}: binary operator expected"))),
             })
         }
-        _ => Err("too many arguments".into()),
+        _ => Err(TestError::Other("too many arguments".into())),
     }
 }
 

@@ -268,6 +268,8 @@ impl AppModel for ShellModel {
         let argv = container_argv(&image, &command, &args);
         let key = cx.key();
         let now = cx.now;
+        // What `kubectl run -i` typed, if anything (a `sh` without -c reads its script there).
+        let stdin = cx.world.setup(&key).and_then(|s| s.stdin.clone());
         let Some(mut ecx) = ExecCx::new(
             cx.world,
             cx.api,
@@ -276,7 +278,7 @@ impl AppModel for ShellModel {
             key.clone(),
             now,
             false,
-            None,
+            stdin,
         ) else {
             return Startup {
                 ready_after: Some(SimDuration::ZERO),

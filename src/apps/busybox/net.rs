@@ -374,7 +374,7 @@ pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             2,
         );
     };
-    let meter = !silent && (out_file.is_some() || !cx.tty) && !verbose;
+    let meter = !silent && (out_file.is_some() || !cx.tty);
     let errors = !silent || show_err;
     let mut err = String::new();
     if meter {
@@ -476,7 +476,11 @@ pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     };
     let mut stdout = String::new();
     if verbose {
-        let ip = cx.resolve_host(&u.host).unwrap_or_default();
+        let ip = if u.host == "localhost" {
+            "127.0.0.1".to_string()
+        } else {
+            cx.resolve_host(&u.host).unwrap_or_default()
+        };
         err.push_str(&format!(
             "*   Trying {ip}:{}...\n* Connected to {} ({ip}) port {} (#0)\n> {method} {} HTTP/1.1\r\n> Host: {host_header}\r\n> User-Agent: curl/7.88.1\r\n> Accept: */*\r\n> \r\n",
             u.port, u.host, u.port, u.path
@@ -505,6 +509,9 @@ pub(super) fn curl(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     }
     payload.push_str(&String::from_utf8_lossy(&resp.body));
     let n = resp.body.len();
+    if verbose && n > 0 && (out_file.is_some() || !cx.tty) {
+        err.push_str(&format!("{{ [{n} bytes data]\n"));
+    }
     if meter {
         err.push_str(&curl_meter_line(n));
     }

@@ -73,6 +73,12 @@ impl ShellRun {
     }
 }
 
+/// A variable no user can type, carrying how deeply shells are nested in one command.
+pub const DEPTH_VAR: &str = " stsim-shell-depth";
+
+/// The deepest nesting of shells (and of `.` scripts in one shell).
+pub const MAX_SHELL_DEPTH: usize = 32;
+
 /// The most commands one script may run before it counts as running forever.
 pub const MAX_STEPS: u32 = 20_000;
 
@@ -97,7 +103,12 @@ enum SynErr {
 struct Lexer<'a> {
     s: &'a [u8],
     i: usize,
+    depth: usize,
 }
+
+/// The deepest nesting of `$(...)`, groups and compound commands a script may have (deeper
+/// input is refused as a syntax error instead of exhausting the stack).
+const MAX_NESTING: usize = 64;
 
 fn is_meta(c: u8) -> bool {
     matches!(
@@ -238,6 +249,16 @@ impl Lexer<'_> {
     }
 
     fn dollar_or_tick(&mut self) -> Result<(), SynErr> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(SynErr::Unexpected("(".into()));
+        }
+        let r = self.dollar_or_tick_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn dollar_or_tick_inner(&mut self) -> Result<(), SynErr> {
         if self.s[self.i] == b'`' {
             self.i += 1;
             while self.i < self.s.len() && self.s[self.i] != b'`' {
@@ -344,6 +365,7 @@ type List = Vec<AndOr>;
 struct Parser {
     toks: Vec<(Tok, usize)>,
     i: usize,
+    depth: usize,
 }
 
 const RESERVED: &[&str] = &[
@@ -471,6 +493,16 @@ impl Parser {
     }
 
     fn command(&mut self) -> Result<Command, SynErr> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.unexpected());
+        }
+        let r = self.command_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn command_inner(&mut self) -> Result<Command, SynErr> {
         let line = self.line();
         let mut redirs = Vec::new();
         let kind = match self.peek().cloned() {
@@ -608,9 +640,14 @@ fn parse(src: &str) -> Result<List, SynErr> {
     let toks = Lexer {
         s: src.as_bytes(),
         i: 0,
+        depth: 0,
     }
     .tokens()?;
-    let mut p = Parser { toks, i: 0 };
+    let mut p = Parser {
+        toks,
+        i: 0,
+        depth: 0,
+    };
     let l = p.list(&[])?;
     if p.peek().is_some() {
         return Err(p.unexpected());
@@ -652,7 +689,9 @@ pub struct Shell {
     pending: Vec<Chunk>,
     cwd: String,
     errexit: bool,
+    source_depth: usize,
     cur_line: usize,
+    read_state: Option<(String, usize)>,
     /// Signal traps set by the script (`trap 'cmd' TERM`), by signal name.
     pub traps: BTreeMap<String, String>,
     /// Virtual instant after which the script counts as running forever.
@@ -674,7 +713,9 @@ impl Shell {
             pending: Vec::new(),
             cwd: cx.cwd.clone(),
             errexit: false,
+            source_depth: 0,
             cur_line: 1,
+            read_state: None,
             traps: BTreeMap::new(),
             deadline: None,
         }
@@ -805,6 +846,9 @@ impl Shell {
         let mut out = Vec::new();
         let mut input = stdin.clone();
         let n = p.cmds.len();
+        if n > 1 {
+            self.read_state = None;
+        }
         for (i, c) in p.cmds.iter().enumerate() {
             if self.flow.is_some() {
                 break;
@@ -1090,9 +1134,9 @@ impl Shell {
             Dialect::Ash => format!("sh: {name}: not found\n"),
             Dialect::Dash => format!("sh: {line}: {name}: not found\n"),
             Dialect::Bash if name.contains('/') => {
-                format!("bash: {name}: No such file or directory\n")
+                format!("bash: line {line}: {name}: No such file or directory\n")
             }
-            Dialect::Bash => format!("bash: {name}: command not found\n"),
+            Dialect::Bash => format!("bash: line {line}: {name}: command not found\n"),
         }
     }
 
@@ -1249,10 +1293,12 @@ impl Shell {
                         Ok(n) => (n & 0xff) as i32,
                         Err(_) => {
                             let msg = match self.dialect {
-                                Dialect::Ash => format!("sh: exit: Illegal number: {a}\n"),
+                                Dialect::Ash => format!("sh: exit: line 0: Illegal number: {a}\n"),
                                 Dialect::Dash => format!("sh: {line}: exit: Illegal number: {a}\n"),
                                 Dialect::Bash => {
-                                    format!("bash: exit: {a}: numeric argument required\n")
+                                    format!(
+                                        "bash: line {line}: exit: {a}: numeric argument required\n"
+                                    )
                                 }
                             };
                             self.flow = Some(Flow::Exit(2));
@@ -1294,7 +1340,7 @@ impl Shell {
                 if args.is_empty() || args.iter().all(|a| a == "-p") {
                     let mut s = String::new();
                     for (k, v) in &self.vars {
-                        if self.exported.contains(k) {
+                        if self.exported.contains(k) && !k.starts_with(' ') {
                             match self.dialect {
                                 Dialect::Bash => s.push_str(&format!("declare -x {k}=\"{v}\"\n")),
                                 _ => s.push_str(&format!("export {k}='{v}'\n")),
@@ -1334,6 +1380,7 @@ impl Shell {
                     let s: String = self
                         .vars
                         .iter()
+                        .filter(|(k, _)| !k.starts_with(' '))
                         .map(|(k, v)| format!("{k}='{v}'\n"))
                         .collect();
                     return ok(s);
@@ -1375,7 +1422,7 @@ impl Shell {
                         Dialect::Dash => format!("sh: {line}: cd: can't cd to {target}\n"),
                         Dialect::Bash => format!("bash: line 1: cd: {target}: {e}\n"),
                     };
-                    let code = if self.dialect == Dialect::Dash { 2 } else { 1 };
+                    let code = if self.dialect == Dialect::Bash { 1 } else { 2 };
                     Some((String::new(), msg, code))
                 }
             }
@@ -1396,9 +1443,17 @@ impl Shell {
             "read" => {
                 let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
                 let input = stdin.clone().unwrap_or_default();
-                let Some(first) = input.lines().next() else {
+                let start = match &self.read_state {
+                    Some((text, off)) if *text == input => *off,
+                    _ => 0,
+                };
+                let rest = input.get(start..).unwrap_or("");
+                let Some(first) = rest.split_inclusive('\n').next() else {
+                    self.read_state = Some((input.clone(), start));
                     return Some((String::new(), String::new(), 1));
                 };
+                self.read_state = Some((input.clone(), start + first.len()));
+                let first = first.trim_end_matches('\n');
                 let mut fields: Vec<&str> = first.split_whitespace().collect();
                 for (i, n) in names.iter().enumerate() {
                     let v = if i + 1 == names.len() {
@@ -1434,6 +1489,37 @@ impl Shell {
                 }
                 ok(String::new())
             }
+            "[" | "test" => {
+                use super::coreutils::{TestError, run_test};
+                match run_test(cx, name, args) {
+                    Ok(b) => Some((String::new(), String::new(), i32::from(!b))),
+                    Err(e) => {
+                        let msg = match (self.dialect, e) {
+                            (Dialect::Ash, TestError::MissingBracket) => "missing ]".to_string(),
+                            (Dialect::Ash, TestError::BadNumber(n)) => format!("{n}: bad number"),
+                            (Dialect::Dash, TestError::MissingBracket) => {
+                                format!("{name}: missing ]")
+                            }
+                            (Dialect::Dash, TestError::BadNumber(n)) => {
+                                format!("{name}: Illegal number: {n}")
+                            }
+                            (Dialect::Bash, TestError::MissingBracket) => {
+                                format!("{name}: missing `]'")
+                            }
+                            (Dialect::Bash, TestError::BadNumber(n)) => {
+                                format!("{name}: {n}: integer expression expected")
+                            }
+                            (Dialect::Ash, TestError::Other(m)) => m,
+                            (_, TestError::Other(m)) => format!("{name}: {m}"),
+                        };
+                        let prefix = match self.dialect {
+                            Dialect::Bash => format!("bash: line {line}: "),
+                            _ => sh.clone(),
+                        };
+                        Some((String::new(), format!("{prefix}{msg}\n"), 2))
+                    }
+                }
+            }
             "wait" | "ulimit" | "umask" | "hash" | "alias" => ok(String::new()),
             "exec" if args.is_empty() => ok(String::new()),
             "exec" => None.or_else(|| {
@@ -1444,6 +1530,9 @@ impl Shell {
                 self.flow = Some(self.flow.unwrap_or(Flow::Exit(self.last)));
                 Some((String::new(), String::new(), self.last))
             }),
+            "source" | "." if self.source_depth >= MAX_SHELL_DEPTH => {
+                Some((String::new(), format!("{sh}{name}: too deeply nested\n"), 2))
+            }
             "source" | "." => {
                 let Some(f) = args.first() else {
                     return Some((String::new(), String::new(), 0));
@@ -1454,7 +1543,9 @@ impl Shell {
                         let src = String::from_utf8_lossy(&b).into_owned();
                         match parse(&src) {
                             Ok(l) => {
+                                self.source_depth += 1;
                                 let r = self.list(cx, &l, stdin);
+                                self.source_depth -= 1;
                                 self.pending.extend(r);
                                 Some((String::new(), String::new(), self.last))
                             }
@@ -1819,6 +1910,15 @@ impl Shell {
         let mut cur = (String::new(), String::new(), false);
         let mut started = false;
         let mut i = 0;
+        if s.first() == Some(&'~') && (s.len() == 1 || s[1] == '/') {
+            let home = self.param("HOME").unwrap_or_else(|| "/root".into());
+            for ch in home.chars() {
+                cur.0.push(ch);
+                cur.1.push(ch);
+            }
+            started = true;
+            i = 1;
+        }
         let push_lit = |cur: &mut (String, String, bool), c: char, quoted: bool| {
             cur.0.push(c);
             if quoted && "*?[\\".contains(c) {
@@ -2155,7 +2255,30 @@ pub fn run_shell_argv(cx: &mut ExecCx<'_>, argv: &[String], deadline: Option<Sim
     let name = crate::exec::program_name(argv.first().map_or("sh", String::as_str)).to_string();
     let flavor = images::flavor(&cx.setup().image);
     let d = dialect(&name, flavor);
+    let depth: u32 = cx
+        .env
+        .get(DEPTH_VAR)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if depth >= MAX_SHELL_DEPTH as u32 {
+        return ShellRun {
+            chunks: vec![Chunk {
+                at: cx.now(),
+                stream: Stream::Stderr,
+                text: format!("{name}: can't fork: Resource temporarily unavailable\n"),
+            }],
+            code: 2,
+            forever: false,
+        };
+    }
+    let saved_depth = cx
+        .env
+        .insert(DEPTH_VAR.to_string(), (depth + 1).to_string());
     let mut sh = Shell::new(cx, d, &name);
+    match saved_depth {
+        Some(v) => cx.env.insert(DEPTH_VAR.to_string(), v),
+        None => cx.env.remove(DEPTH_VAR),
+    };
     sh.deadline = deadline;
     let args = &argv[1.min(argv.len())..];
     let mut i = 0;

@@ -45,7 +45,7 @@ fn unknown_commands_are_worded_by_each_shell() {
     let r = b.exec(&deb, &["bash", "-c", "foo"], false, None).unwrap();
     assert_eq!(
         (r.stderr.as_str(), r.code),
-        ("bash: foo: command not found\n", 127)
+        ("bash: line 1: foo: command not found\n", 127)
     );
     // A program the image lacks is the shell's not-found, not containerd's.
     let r = run(&mut b, &bb, "psql -c 'select 1'");
@@ -92,7 +92,7 @@ fn pipelines_redirections_and_control_flow() {
     );
     assert_eq!(
         r.stdout,
-        "2\none\nls: /nope: No such file or directory\nfailed 2\n"
+        "2\none\nls: /nope: No such file or directory\nfailed 1\n"
     );
     assert_eq!(r.stderr, "");
     let r = run(
@@ -527,7 +527,7 @@ mod prop {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
         #[test]
-        fn random_shell_lines_never_panic(line in "[ -~\\n]{0,60}") {
+        fn random_shell_lines_never_panic(line in "[ -~\\n]{0,60}|\\PC{0,30}") {
             let mut b = Bench::new();
             let k = b.container("box", "busybox", &[], &[]);
             let _ = b.exec(&k, &["sh", "-c", &line], false, None);
@@ -568,8 +568,10 @@ fn render_lines_with(image: &str, shell: &str) -> String {
     out
 }
 
-/// The captures: each line run by the real `busybox sh -c` (BusyBox 1.35.0) and `dash -c`
-/// (Debian 12's /bin/sh) from `/` with an empty environment but PATH, HOSTNAME and HOME.
+/// The captures: each line run by the real `sh -c` of BusyBox 1.35.0 (with a PATH holding only
+/// links to the busybox applets, so the tools are BusyBox's too) and by `dash -c` (Debian 12's
+/// /bin/sh, with GNU coreutils 9.1), from `/` with stdin and stderr redirected and an empty
+/// environment but PATH, HOSTNAME and HOME.
 #[test]
 fn shell_lines_match_real_busybox_sh_and_dash() {
     assert_eq!(
@@ -587,4 +589,68 @@ fn shell_lines_match_real_busybox_sh_and_dash() {
 fn shell_lines_match_real_bash() {
     let got = render_lines_with("nginx", "bash");
     assert_eq!(got, include_str!("testdata/sh-lines.bash-5.2.txt"));
+}
+
+#[test]
+fn runaway_scripts_end_without_exhausting_the_stack() {
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[], &[]);
+    let r = run(&mut b, &k, "echo 'sh /tmp/s' > /tmp/s; sh /tmp/s");
+    assert!(
+        r.stderr
+            .ends_with("sh: can't fork: Resource temporarily unavailable\n"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&mut b, &k, "echo '. /tmp/t' > /tmp/t; . /tmp/t");
+    assert_eq!(r.stderr, "sh: .: too deeply nested\n");
+    let deep = "$(".repeat(500) + &")".repeat(500);
+    let r = run(&mut b, &k, &format!("echo {deep}"));
+    assert_eq!(r.code, 2);
+    let r = run(&mut b, &k, &"( ".repeat(500));
+    assert_eq!(r.code, 2);
+    let r = run(&mut b, &k, "while true; do :; done");
+    assert_eq!(r.code, 130, "an endless loop is cut off as if interrupted");
+    assert!(
+        !b.exec(&k, &["env"], false, None)
+            .unwrap()
+            .stdout
+            .contains("stsim")
+    );
+}
+
+#[test]
+fn the_main_shell_reads_what_kubectl_run_i_typed() {
+    use crate::kubelet::app::{AppCx, ContainerInfo};
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[], &[]);
+    let mut setup = b.world.setup(&k).unwrap().clone();
+    setup.stdin = Some("echo typed; exit 5\n".into());
+    let mut layer = Fs::new(crate::store::NODE_DISK_BYTES, SimTime::ZERO);
+    (crate::apps::profile("busybox").layer)(&mut layer, SimTime::ZERO);
+    b.world.start_container(&k, setup, layer);
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(json!({
+        "metadata": {"name": "box", "uid": "uid-box"},
+        "spec": {"containers": [{"name": "box", "image": "busybox"}]}
+    }))
+    .unwrap();
+    let c = pod.spec.as_ref().unwrap().containers[0].clone();
+    let mut cx = AppCx {
+        info: ContainerInfo {
+            pod: &pod,
+            container: &c,
+            is_init: false,
+            restart_count: 0,
+            pod_ip: "10.244.1.10",
+        },
+        since_start: SimDuration::ZERO,
+        rng: &mut b.rng,
+        now: SimTime::ZERO,
+        world: &mut b.world,
+        api: &b.api,
+        dns: &mut b.dns,
+    };
+    let s = ShellModel::default().start(&mut cx);
+    assert_eq!(s.exit, Some(Exit::with_code(SimDuration::ZERO, 5)));
+    assert_eq!(b.world.logs(&k).unwrap().current[0].text, "typed");
 }

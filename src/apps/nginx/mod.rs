@@ -344,13 +344,13 @@ pub fn handle(
             let body = error_page(status, &version).into_bytes();
             headers.push(("Content-Type".into(), "text/html".into()));
             headers.push(("Content-Length".into(), body.len().to_string()));
+            if let Some(l) = location {
+                headers.push(("Location".into(), l));
+            }
             headers.push((
                 "Connection".into(),
                 if status == 400 { "close" } else { "keep-alive" }.into(),
             ));
-            if let Some(l) = location {
-                headers.push(("Location".into(), l));
-            }
             if let Some(e) = err {
                 let line = format!(
                     "{} [error] {WORKER}#{WORKER}: *{conn} {e}, client: {}, server: localhost, request: \"{request_line}\", host: \"{}\"",

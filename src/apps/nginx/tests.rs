@@ -68,6 +68,13 @@ fn an_empty_ext4_mount_is_forbidden_until_index_html_is_written() {
         "HTTP/1.1 404 Not Found\r\nServer: nginx/1.22.1\r\nDate: Wed, 01 Jan 2025 00:00:01 GMT\r\nContent-Type: text/html\r\nContent-Length: 153\r\nConnection: keep-alive\r\n\r\n<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
     );
     let r = b
+        .exec(&k, &["ls", "-l", "/usr/share/nginx/html"], false, None)
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "total 16\ndrwx------ 2 root root 16384 Jan  1 00:00 lost+found\n"
+    );
+    let r = b
         .exec(
             &k,
             &["sh", "-c", "echo hi > /usr/share/nginx/html/index.html"],
@@ -86,6 +93,17 @@ fn an_empty_ext4_mount_is_forbidden_until_index_html_is_written() {
     assert_eq!(
         r.stdout,
         "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Wed, 01 Jan 2025 00:00:01 GMT\r\nContent-Type: text/html\r\nContent-Length: 3\r\nLast-Modified: Wed, 01 Jan 2025 00:00:01 GMT\r\nConnection: keep-alive\r\nETag: \"67748581-3\"\r\nAccept-Ranges: bytes\r\n\r\n"
+    );
+    // A directory without the slash: 301 to it (header order as nginx 1.22.1 sends them).
+    b.exec(&k, &["mkdir", "/usr/share/nginx/html/sub"], false, None)
+        .unwrap();
+    let r = b
+        .exec(&k, &["curl", "-si", "localhost/sub"], false, None)
+        .unwrap();
+    assert!(
+        r.stdout.starts_with("HTTP/1.1 301 Moved Permanently\r\nServer: nginx/1.22.1\r\nDate: Wed, 01 Jan 2025 00:00:01 GMT\r\nContent-Type: text/html\r\nContent-Length: 169\r\nLocation: http://localhost/sub/\r\nConnection: keep-alive\r\n\r\n<html>\r\n<head><title>301 Moved Permanently</title></head>"),
+        "{}",
+        r.stdout
     );
     let logs: Vec<String> = b
         .world
@@ -206,4 +224,96 @@ fn the_image_serves_its_welcome_page_and_logs_its_start() {
 fn the_error_pages_are_153_bytes() {
     assert_eq!(error_page(403, "1.22.1").len(), 153);
     assert_eq!(error_page(404, "1.22.1").len(), 153);
+}
+
+#[test]
+fn busybox_wget_talks_to_nginx_like_the_real_pair() {
+    let mut b = Bench::new();
+    let (k, _, _) = started(&mut b, "nginx:1.22.1");
+    b.world
+        .view(&k, SimTime::ZERO)
+        .unwrap()
+        .write("/usr/share/nginx/html/identity.txt", b"I am web-0\n")
+        .unwrap();
+    let ip = b.world.setup(&k).unwrap().pod_ip.clone();
+    let client = b.container("debug", "busybox", &[], &[]);
+    let url = format!("http://{ip}/identity.txt");
+    let r = b
+        .exec(&client, &["wget", "-O-", &url], false, None)
+        .unwrap();
+    // Captured with BusyBox 1.35 wget against nginx 1.22.1.
+    assert_eq!(r.stdout, "I am web-0\n");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "Connecting to {ip} ({ip}:80)\nwriting to stdout\n-                    100% |********************************|    11  0:00:00 ETA\nwritten to stdout\n"
+        )
+    );
+    let r = b
+        .exec(
+            &client,
+            &["wget", "-O-", &format!("http://{ip}/nope")],
+            false,
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        (r.stderr, r.code),
+        (
+            format!(
+                "Connecting to {ip} ({ip}:80)\nwget: server returned error: HTTP/1.1 404 Not Found\n"
+            ),
+            1
+        )
+    );
+    let r = b
+        .exec(&client, &["wget", "--spider", &url], false, None)
+        .unwrap();
+    assert_eq!(
+        (r.stderr, r.code),
+        (
+            format!("Connecting to {ip} ({ip}:80)\nremote file exists\n"),
+            0
+        )
+    );
+    // The access log has the client pod's address.
+    let cip = b.world.setup(&client).unwrap().pod_ip.clone();
+    let logs: Vec<String> = b
+        .world
+        .logs(&k)
+        .unwrap()
+        .current
+        .iter()
+        .map(|l| l.text.clone())
+        .collect();
+    assert!(logs.contains(&format!(
+        "{cip} - - [01/Jan/2025:00:00:01 +0000] \"GET /identity.txt HTTP/1.1\" 200 11 \"-\" \"Wget\" \"-\""
+    )));
+}
+
+#[test]
+fn curl_verbose_and_progress_meter_follow_curl_7_88() {
+    let mut b = Bench::new();
+    let (k, _, _) = started(&mut b, "nginx:1.22.1");
+    b.world
+        .view(&k, SimTime::ZERO)
+        .unwrap()
+        .write("/usr/share/nginx/html/identity.txt", b"I am web-0\n")
+        .unwrap();
+    // No terminal (kubectl exec without -t): curl shows its meter on stderr.
+    let r = b
+        .exec(&k, &["curl", "-v", "localhost/identity.txt"], false, None)
+        .unwrap();
+    assert_eq!(r.stdout, "I am web-0\n");
+    // Captured from curl 7.88.1 against nginx 1.22.1 (the transfer speeds, which depend on
+    // the wall clock, are the byte count here).
+    assert_eq!(
+        r.stderr,
+        "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n\r  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0*   Trying 127.0.0.1:80...\n* Connected to localhost (127.0.0.1) port 80 (#0)\n> GET /identity.txt HTTP/1.1\r\n> Host: localhost\r\n> User-Agent: curl/7.88.1\r\n> Accept: */*\r\n> \r\n< HTTP/1.1 200 OK\r\n< Server: nginx/1.22.1\r\n< Date: Wed, 01 Jan 2025 00:00:01 GMT\r\n< Content-Type: text/plain\r\n< Content-Length: 11\r\n< Last-Modified: Wed, 01 Jan 2025 00:00:00 GMT\r\n< Connection: keep-alive\r\n< ETag: \"67748580-b\"\r\n< Accept-Ranges: bytes\r\n< \r\n{ [11 bytes data]\n\r100    11  100    11    0     0     11      0 --:--:-- --:--:-- --:--:--    11\n* Connection #0 to host localhost left intact\n"
+    );
+    // With a terminal (-t) and -s: only the body.
+    let r = b
+        .exec(&k, &["curl", "localhost/identity.txt"], true, None)
+        .unwrap();
+    assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("I am web-0\n", ""));
 }

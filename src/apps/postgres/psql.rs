@@ -401,12 +401,8 @@ impl Client {
                 let c = be.cluster();
                 let db = c.databases.get(&sess.db).cloned().unwrap_or_default();
                 let Some(t) = db.tables.get(&want) else {
-                    if name == "dt" {
-                        self.err.push_str(&format!("Did not find any relation named \"{want}\".\n"));
-                    } else {
-                        self.err.push_str(&format!("Did not find any relation named \"{want}\".\n"));
-                    }
-                    return true;
+                    self.err.push_str(&format!("Did not find any relation named \"{want}\".\n"));
+                    return false;
                 };
                 if name == "dt" {
                     let rs = ResultSet {

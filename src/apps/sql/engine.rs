@@ -545,7 +545,7 @@ impl Engine {
             Statement::Truncate(t) => {
                 let mut targets = Vec::new();
                 for tt in &t.table_names {
-                    let (db, tb) = self.table(sess, &tt.name, src)?;
+                    let (db, tb) = self.table(sess, &tt.name, src).map_err(|e| e.at(None))?;
                     targets.push((db, tb.name.clone()));
                 }
                 for (db, table) in targets {
@@ -2427,10 +2427,10 @@ impl Engine {
     fn col_name(&self, e: &Expr, src: &Src<'_>) -> String {
         if self.dialect == Dialect::Mysql {
             // MySQL names a column by its text as written.
-            let (Some(a), Some(b)) = (src.pos(e.span().start), src.pos(e.span().end)) else {
-                return e.to_string();
+            return match e {
+                Expr::Identifier(i) => i.value.clone(),
+                _ => e.to_string(),
             };
-            return src.text.chars().skip(a - 1).take(b - a + 1).collect();
         }
         match e {
             Expr::Identifier(i) => fold(i),

@@ -89,11 +89,25 @@ impl RealServer {
         let out = as_pg(
             root,
             &bin.join("initdb"),
-            &["-D", &d, "-U", "postgres", "-A", "trust", "--locale=C.UTF-8", "-E", "UTF8"],
+            &[
+                "-D",
+                &d,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--locale=C.UTF-8",
+                "-E",
+                "UTF8",
+            ],
         )
         .output()
         .expect("initdb runs");
-        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let sock = dir.to_string_lossy().to_string();
         let opts = format!("-k {sock} -c listen_addresses='' -c port=5432");
         let log = dir.join("log").to_string_lossy().to_string();
@@ -104,7 +118,11 @@ impl RealServer {
         )
         .output()
         .expect("pg_ctl runs");
-        assert!(out.status.success(), "pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         RealServer { bin, dir, root }
     }
 
@@ -113,7 +131,9 @@ impl RealServer {
         let out = as_pg(
             self.root,
             &self.bin.join("psql"),
-            &["-X", "-h", &sock, "-U", "postgres", "-d", "postgres", "-c", sql],
+            &[
+                "-X", "-h", &sock, "-U", "postgres", "-d", "postgres", "-c", sql,
+            ],
         )
         .env("LANG", "C.UTF-8")
         .env_remove("PGDATABASE")
@@ -130,8 +150,12 @@ impl RealServer {
 impl Drop for RealServer {
     fn drop(&mut self) {
         let d = self.dir.join("data").to_string_lossy().to_string();
-        let _ = as_pg(self.root, &self.bin.join("pg_ctl"), &["-D", &d, "-m", "immediate", "stop"])
-            .output();
+        let _ = as_pg(
+            self.root,
+            &self.bin.join("pg_ctl"),
+            &["-D", &d, "-m", "immediate", "stop"],
+        )
+        .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -188,7 +212,12 @@ impl Toy {
     fn psql(&mut self, sql: &str) -> Outcome {
         let r = self
             .bench
-            .exec(&self.key, &["psql", "-X", "-U", "postgres", "-c", sql], false, None)
+            .exec(
+                &self.key,
+                &["psql", "-X", "-U", "postgres", "-c", sql],
+                false,
+                None,
+            )
             .expect("psql starts in the postgres image");
         Outcome {
             stdout: r.stdout,
@@ -223,7 +252,9 @@ fn corpus_matches_real_postgresql() {
             continue;
         }
         compared += 1;
-        if (a.stdout.as_str(), a.stderr.as_str(), a.code) != (b.stdout.as_str(), b.stderr.as_str(), b.code) {
+        if (a.stdout.as_str(), a.stderr.as_str(), a.code)
+            != (b.stdout.as_str(), b.stderr.as_str(), b.code)
+        {
             failures.push(format!(
                 "line {}: {sql}\n--- real (exit {}) stdout:\n{}--- real stderr:\n{}--- toy (exit {}) stdout:\n{}--- toy stderr:\n{}",
                 n + 1,
@@ -236,7 +267,10 @@ fn corpus_matches_real_postgresql() {
             ));
         }
     }
-    assert!(compared >= 100, "the corpus must compare at least 100 statements ({compared})");
+    assert!(
+        compared >= 100,
+        "the corpus must compare at least 100 statements ({compared})"
+    );
     assert!(
         failures.is_empty(),
         "{} of {compared} statements differ:\n\n{}",

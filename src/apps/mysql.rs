@@ -23,7 +23,11 @@ const SOCK: &str = "/var/run/mysqld/mysqld.sock";
 
 /// The server version of an image tag.
 pub fn version_of_tag(tag: &str) -> &'static str {
-    if tag.starts_with("8.0") { "8.0.43" } else { "8.4.6" }
+    if tag.starts_with("8.0") {
+        "8.0.43"
+    } else {
+        "8.4.6"
+    }
 }
 
 /// The running `mysqld`.
@@ -79,11 +83,15 @@ impl AppModel for MysqlModel {
                 exit: None,
             };
         };
-        let cmd: Vec<String> = setup.command.iter().chain(setup.args.iter()).cloned().collect();
-        if cmd
-            .first()
-            .is_some_and(|c| !c.starts_with('-') && !c.ends_with("mysqld") && !c.ends_with("docker-entrypoint.sh"))
-        {
+        let cmd: Vec<String> = setup
+            .command
+            .iter()
+            .chain(setup.args.iter())
+            .cloned()
+            .collect();
+        if cmd.first().is_some_and(|c| {
+            !c.starts_with('-') && !c.ends_with("mysqld") && !c.ends_with("docker-entrypoint.sh")
+        }) {
             self.runs_server = false;
             return Startup {
                 ready_after: Some(SimDuration::ZERO),
@@ -101,7 +109,11 @@ impl AppModel for MysqlModel {
         let mut lines: Vec<(SimTime, Stream, String)> = Vec::new();
         let started = format!("Entrypoint script for MySQL Server {v}-1.el9 started.");
         lines.push((at(20), Stream::Stdout, note(at(20), "Note", &started)));
-        lines.push((at(60), Stream::Stdout, note(at(60), "Note", "Switching to dedicated user 'mysql'")));
+        lines.push((
+            at(60),
+            Stream::Stdout,
+            note(at(60), "Note", "Switching to dedicated user 'mysql'"),
+        ));
         lines.push((at(80), Stream::Stdout, note(at(80), "Note", &started)));
         let (listing, data) = match cx.world.view(&key, now) {
             Some(view) => (
@@ -119,7 +131,14 @@ impl AppModel for MysqlModel {
             let t = 1500 + cx.rng.below(2500);
             let p = at(200);
             lines.push((p, Stream::Stderr, format!("{} 0 [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld {v}) starting as process 1", server_stamp(p))));
-            lines.push((at(t - 100), Stream::Stderr, format!("{} 1 [System] [MY-013577] [InnoDB] InnoDB initialization has ended.", server_stamp(at(t - 100)))));
+            lines.push((
+                at(t - 100),
+                Stream::Stderr,
+                format!(
+                    "{} 1 [System] [MY-013577] [InnoDB] InnoDB initialization has ended.",
+                    server_stamp(at(t - 100))
+                ),
+            ));
             lines.push((at(t), Stream::Stderr, format!("{} 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '{v}'  socket: '{SOCK}'  port: 3306  MySQL Community Server - GPL.", server_stamp(at(t)))));
             ready_ms = t;
             socket_ms = t;
@@ -135,7 +154,11 @@ impl AppModel for MysqlModel {
                     exit: Some(Exit::with_code(SimDuration::from_ms(100), 1)),
                 };
             }
-            lines.push((at(100), Stream::Stdout, note(at(100), "Note", "Initializing database files")));
+            lines.push((
+                at(100),
+                Stream::Stdout,
+                note(at(100), "Note", "Initializing database files"),
+            ));
             let p = at(120);
             lines.push((p, Stream::Stderr, format!("{} 0 [System] [MY-013169] [Server] /usr/sbin/mysqld (mysqld {v}) initializing of server in progress as process 80", server_stamp(p))));
             if !listing.is_empty() {
@@ -168,10 +191,22 @@ impl AppModel for MysqlModel {
                 },
             );
             lines.push((f(40), Stream::Stderr, format!("{} 6 [Warning] [MY-010453] [Server] root@localhost is created with an empty password ! Please consider switching off the --initialize-insecure option.", server_stamp(f(40)))));
-            lines.push((f(55), Stream::Stdout, note(f(55), "Note", "Database files initialized")));
-            lines.push((f(56), Stream::Stdout, note(f(56), "Note", "Starting temporary server")));
+            lines.push((
+                f(55),
+                Stream::Stdout,
+                note(f(55), "Note", "Database files initialized"),
+            ));
+            lines.push((
+                f(56),
+                Stream::Stdout,
+                note(f(56), "Note", "Starting temporary server"),
+            ));
             lines.push((f(65), Stream::Stderr, format!("{} 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '{v}'  socket: '{SOCK}'  port: 0  MySQL Community Server - GPL.", server_stamp(f(65)))));
-            lines.push((f(66), Stream::Stdout, note(f(66), "Note", "Temporary server started.")));
+            lines.push((
+                f(66),
+                Stream::Stdout,
+                note(f(66), "Note", "Temporary server started."),
+            ));
             let db = get("MYSQL_DATABASE");
             if !db.is_empty() {
                 cluster.databases.insert(
@@ -181,7 +216,11 @@ impl AppModel for MysqlModel {
                         ..Database::default()
                     },
                 );
-                lines.push((f(70), Stream::Stdout, note(f(70), "Note", &format!("Creating database {db}"))));
+                lines.push((
+                    f(70),
+                    Stream::Stdout,
+                    note(f(70), "Note", &format!("Creating database {db}")),
+                ));
             }
             let user = get("MYSQL_USER");
             if !user.is_empty() {
@@ -192,15 +231,43 @@ impl AppModel for MysqlModel {
                         superuser: false,
                     },
                 );
-                lines.push((f(71), Stream::Stdout, note(f(71), "Note", &format!("Creating user {user}"))));
+                lines.push((
+                    f(71),
+                    Stream::Stdout,
+                    note(f(71), "Note", &format!("Creating user {user}")),
+                ));
                 if !db.is_empty() {
-                    lines.push((f(72), Stream::Stdout, note(f(72), "Note", &format!("Giving user {user} access to schema {db}"))));
+                    lines.push((
+                        f(72),
+                        Stream::Stdout,
+                        note(
+                            f(72),
+                            "Note",
+                            &format!("Giving user {user} access to schema {db}"),
+                        ),
+                    ));
                 }
             }
-            lines.push((f(75), Stream::Stdout, note(f(75), "Note", "Stopping temporary server")));
-            lines.push((f(85), Stream::Stdout, note(f(85), "Note", "Temporary server stopped")));
+            lines.push((
+                f(75),
+                Stream::Stdout,
+                note(f(75), "Note", "Stopping temporary server"),
+            ));
+            lines.push((
+                f(85),
+                Stream::Stdout,
+                note(f(85), "Note", "Temporary server stopped"),
+            ));
             lines.push((f(86), Stream::Stdout, String::new()));
-            lines.push((f(86), Stream::Stdout, note(f(86), "Note", "MySQL init process done. Ready for start up.")));
+            lines.push((
+                f(86),
+                Stream::Stdout,
+                note(
+                    f(86),
+                    "Note",
+                    "MySQL init process done. Ready for start up.",
+                ),
+            ));
             lines.push((f(86), Stream::Stdout, String::new()));
             lines.push((at(total), Stream::Stderr, format!("{} 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '{v}'  socket: '{SOCK}'  port: 3306  MySQL Community Server - GPL.", server_stamp(at(total)))));
             engine = Engine::new(cluster, Dialect::Mysql);
@@ -244,7 +311,10 @@ impl AppModel for MysqlModel {
         if ready {
             ProbeAnswer::Success
         } else {
-            ProbeAnswer::Failure(crate::kubelet::app::connection_refused(probe, cx.info.pod_ip))
+            ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
+                probe,
+                cx.info.pod_ip,
+            ))
         }
     }
 
@@ -299,7 +369,11 @@ pub fn program(name: &str) -> Option<ProgramFn> {
 
 fn layer(fs: &mut Fs, now: SimTime) {
     super::base_layer(fs, now);
-    for d in ["/var/lib/mysql", "/var/run/mysqld", "/docker-entrypoint-initdb.d"] {
+    for d in [
+        "/var/lib/mysql",
+        "/var/run/mysqld",
+        "/docker-entrypoint-initdb.d",
+    ] {
         let _ = fs.mkdir_p(d, 0o755, now);
     }
 }
@@ -311,7 +385,18 @@ pub fn profile(short: &str, tag: &str) -> Option<ImageProfile> {
     }
     let v = version_of_tag(tag);
     let mut programs: Vec<String> = GNU_BASE.iter().map(|s| (*s).to_string()).collect();
-    programs.extend(["mysql", "mysqladmin", "mysqld", "mysqldump", "docker-entrypoint.sh", "gosu"].iter().map(|s| (*s).to_string()));
+    programs.extend(
+        [
+            "mysql",
+            "mysqladmin",
+            "mysqld",
+            "mysqldump",
+            "docker-entrypoint.sh",
+            "gosu",
+        ]
+        .iter()
+        .map(|s| (*s).to_string()),
+    );
     Some(ImageProfile {
         programs,
         env: vec![
@@ -337,7 +422,10 @@ pub fn boxed(rs: &ResultSet) -> String {
     }
     let rule: String = format!(
         "+{}+\n",
-        w.iter().map(|x| "-".repeat(x + 2)).collect::<Vec<_>>().join("+")
+        w.iter()
+            .map(|x| "-".repeat(x + 2))
+            .collect::<Vec<_>>()
+            .join("+")
     );
     let mut o = rule.clone();
     let head: Vec<String> = rs
@@ -380,7 +468,11 @@ fn tabbed(rs: &ResultSet, names: bool) -> String {
             .iter()
             .map(|c| {
                 c.as_deref()
-                    .map(|s| s.replace('\\', "\\\\").replace('\n', "\\n").replace('\t', "\\t"))
+                    .map(|s| {
+                        s.replace('\\', "\\\\")
+                            .replace('\n', "\\n")
+                            .replace('\t', "\\t")
+                    })
                     .unwrap_or_else(|| "NULL".into())
             })
             .collect();
@@ -409,7 +501,12 @@ fn mysql_connect(
             .and_then(|p| p.state.downcast_ref::<MysqlServer>())
             .is_some_and(|s| now >= s.socket_from && s.stopping.is_none());
         if !ok {
-            return Err((format!("ERROR 2002 (HY000): Can't connect to local MySQL server through socket '{SOCK}' (2)"), 1));
+            return Err((
+                format!(
+                    "ERROR 2002 (HY000): Can't connect to local MySQL server through socket '{SOCK}' (2)"
+                ),
+                1,
+            ));
         }
         own
     } else {
@@ -417,14 +514,27 @@ fn mysql_connect(
         match cx.connect(h, 3306) {
             Ok(k) => k,
             Err(ConnectError::UnknownHost(_)) => {
-                return Err((format!("ERROR 2005 (HY000): Unknown MySQL server host '{h}' (-2)"), 1));
+                return Err((
+                    format!("ERROR 2005 (HY000): Unknown MySQL server host '{h}' (-2)"),
+                    1,
+                ));
             }
             Err(ConnectError::Refused { .. }) => {
-                return Err((format!("ERROR 2003 (HY000): Can't connect to MySQL server on '{h}:3306' (111)"), 1));
+                return Err((
+                    format!(
+                        "ERROR 2003 (HY000): Can't connect to MySQL server on '{h}:3306' (111)"
+                    ),
+                    1,
+                ));
             }
             Err(ConnectError::Timeout { .. }) => {
                 cx.spend(SimDuration::from_secs(10));
-                return Err((format!("ERROR 2003 (HY000): Can't connect to MySQL server on '{h}:3306' (110)"), 1));
+                return Err((
+                    format!(
+                        "ERROR 2003 (HY000): Can't connect to MySQL server on '{h}:3306' (110)"
+                    ),
+                    1,
+                ));
             }
         }
     };
@@ -435,13 +545,24 @@ fn mysql_connect(
         .get(&key)
         .and_then(|p| p.state.downcast_ref::<MysqlServer>())
         .and_then(|s| s.engine.cluster.roles.get(user).cloned());
-    let shown_host = if socket { "localhost".to_string() } else { cx.setup().pod_ip.clone() };
+    let shown_host = if socket {
+        "localhost".to_string()
+    } else {
+        cx.setup().pod_ip.clone()
+    };
     let ok = role.is_some_and(|r| r.password.as_deref().unwrap_or("") == password.unwrap_or(""));
     if !ok {
-        return Err((format!(
-            "ERROR 1045 (28000): Access denied for user '{user}'@'{shown_host}' (using password: {})",
-            if password.is_some_and(|p| !p.is_empty()) { "YES" } else { "NO" }
-        ), 1));
+        return Err((
+            format!(
+                "ERROR 1045 (28000): Access denied for user '{user}'@'{shown_host}' (using password: {})",
+                if password.is_some_and(|p| !p.is_empty()) {
+                    "YES"
+                } else {
+                    "NO"
+                }
+            ),
+            1,
+        ));
     }
     Ok(key)
 }
@@ -488,7 +609,10 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             _ if a.starts_with("-e") => exec = Some(a[2..].to_string()),
             _ if a.starts_with("-D") => db = Some(a[2..].to_string()),
             _ if a.starts_with('-') => {
-                return ExecResult::fail(format!("mysql: [ERROR] mysql: unknown option '{a}'.\n"), 7);
+                return ExecResult::fail(
+                    format!("mysql: [ERROR] mysql: unknown option '{a}'.\n"),
+                    7,
+                );
             }
             _ => db = Some(a),
         }
@@ -496,14 +620,23 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let mut err = String::new();
     let mut out = String::new();
     if password.is_some() {
-        err.push_str("mysql: [Warning] Using a password on the command line interface can be insecure.\n");
+        err.push_str(
+            "mysql: [Warning] Using a password on the command line interface can be insecure.\n",
+        );
     }
     let mut stdin = cx.stdin.clone();
     if prompt_pw {
         out.push_str("Enter password: ");
         if cx.tty {
-            let line = stdin.as_deref().and_then(|s| s.lines().next()).map(str::to_string);
-            stdin = stdin.map(|s| s.split_once('\n').map(|x| x.1.to_string()).unwrap_or_default());
+            let line = stdin
+                .as_deref()
+                .and_then(|s| s.lines().next())
+                .map(str::to_string);
+            stdin = stdin.map(|s| {
+                s.split_once('\n')
+                    .map(|x| x.1.to_string())
+                    .unwrap_or_default()
+            });
             password = line;
             out.push('\n');
         } else {
@@ -515,7 +648,11 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         Err((e, code)) => {
             err.push_str(&e);
             err.push('\n');
-            return ExecResult { stdout: out, stderr: err, code };
+            return ExecResult {
+                stdout: out,
+                stderr: err,
+                code,
+            };
         }
     };
     let now = cx.now();
@@ -528,7 +665,12 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     sess.now_ms = crate::apps::postgres::server::unix_ms(now);
     let mut proc = match cx.world.procs.remove(&key) {
         Some(p) => p,
-        None => return ExecResult::fail("ERROR 2013 (HY000): Lost connection to MySQL server during query\n", 1),
+        None => {
+            return ExecResult::fail(
+                "ERROR 2013 (HY000): Lost connection to MySQL server during query\n",
+                1,
+            );
+        }
     };
     let mut code = 0;
     if let Some(srv) = proc.state.downcast_mut::<MysqlServer>() {
@@ -565,13 +707,21 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         }
     }
     cx.world.procs.insert(key, proc);
-    ExecResult { stdout: out, stderr: err, code }
+    ExecResult {
+        stdout: out,
+        stderr: err,
+        code,
+    }
 }
 
 /// `ERROR 1146 (42S02) at line 1: Table 'shop.nosuch' doesn't exist`.
 pub fn mysql_error(e: &SqlError, line: usize, batch: bool) -> String {
     let (code, state) = e.mysql.unwrap_or((1064, "42000"));
-    let at = if batch { format!(" at line {line}") } else { String::new() };
+    let at = if batch {
+        format!(" at line {line}")
+    } else {
+        String::new()
+    };
     format!("ERROR {code} ({state}){at}: {}\n", e.message)
 }
 
@@ -607,22 +757,44 @@ pub fn mysqladmin(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         err.push_str("mysqladmin: [Warning] Using a password on the command line interface can be insecure.\n");
     }
     let shown = host.clone().unwrap_or_else(|| "localhost".into());
-    match mysql_connect(cx, "mysqladmin", host.as_deref(), &user, password.as_deref()) {
+    match mysql_connect(
+        cx,
+        "mysqladmin",
+        host.as_deref(),
+        &user,
+        password.as_deref(),
+    ) {
         Ok(_) => ExecResult {
-            stdout: if cmd == "ping" { "mysqld is alive\n".into() } else { String::new() },
+            stdout: if cmd == "ping" {
+                "mysqld is alive\n".into()
+            } else {
+                String::new()
+            },
             stderr: err,
             code: 0,
         },
         Err((e, _)) => {
             let msg = e.split_once(": ").map(|x| x.1).unwrap_or(&e).to_string();
-            err.push_str(&format!("mysqladmin: connect to server at '{shown}' failed\nerror: '{msg}'\n"));
+            err.push_str(&format!(
+                "mysqladmin: connect to server at '{shown}' failed\nerror: '{msg}'\n"
+            ));
             if e.contains("1045") {
-                return ExecResult { stdout: String::new(), stderr: err, code: 0 };
+                return ExecResult {
+                    stdout: String::new(),
+                    stderr: err,
+                    code: 0,
+                };
             }
             if e.contains("2002") {
-                err.push_str(&format!("Check that mysqld is running and that the socket: '{SOCK}' exists!\n"));
+                err.push_str(&format!(
+                    "Check that mysqld is running and that the socket: '{SOCK}' exists!\n"
+                ));
             }
-            ExecResult { stdout: String::new(), stderr: err, code: 1 }
+            ExecResult {
+                stdout: String::new(),
+                stderr: err,
+                code: 1,
+            }
         }
     }
 }
@@ -640,7 +812,11 @@ mod tests {
                 ("email".into(), Ty::Text),
             ],
             rows: vec![
-                vec![Some("1".into()), Some("Alice".into()), Some("alice@example.com".into())],
+                vec![
+                    Some("1".into()),
+                    Some("Alice".into()),
+                    Some("alice@example.com".into()),
+                ],
                 vec![Some("2".into()), Some("Bob".into()), None],
             ],
         }
@@ -652,7 +828,10 @@ mod tests {
             boxed(&users()),
             "+----+-------+-------------------+\n| id | name  | email             |\n+----+-------+-------------------+\n|  1 | Alice | alice@example.com |\n|  2 | Bob   | NULL              |\n+----+-------+-------------------+\n"
         );
-        assert_eq!(tabbed(&users(), true), "id\tname\temail\n1\tAlice\talice@example.com\n2\tBob\tNULL\n");
+        assert_eq!(
+            tabbed(&users(), true),
+            "id\tname\temail\n1\tAlice\talice@example.com\n2\tBob\tNULL\n"
+        );
     }
 
     #[test]
@@ -673,13 +852,22 @@ mod tests {
             "ERROR 1046 (3D000) at line 1: No database selected\n"
         );
         e.query(&mut s, "CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50), email VARCHAR(100))");
-        e.query(&mut s, "INSERT INTO users (name, email) VALUES ('Alice', 'alice@example.com'), ('Bob', NULL)");
+        e.query(
+            &mut s,
+            "INSERT INTO users (name, email) VALUES ('Alice', 'alice@example.com'), ('Bob', NULL)",
+        );
         let r = e.query(&mut s, "SELECT COUNT(*) FROM users");
         let rs = r.results[0].rows.clone().unwrap();
-        assert_eq!(boxed(&rs), "+----------+\n| COUNT(*) |\n+----------+\n|        2 |\n+----------+\n");
+        assert_eq!(
+            boxed(&rs),
+            "+----------+\n| COUNT(*) |\n+----------+\n|        2 |\n+----------+\n"
+        );
         assert_eq!(tabbed(&rs, true), "COUNT(*)\n2\n");
         let r = e.query(&mut s, "SELECT * FROM users");
-        assert_eq!(tabbed(r.results[0].rows.as_ref().unwrap(), true), "id\tname\temail\n1\tAlice\talice@example.com\n2\tBob\tNULL\n");
+        assert_eq!(
+            tabbed(r.results[0].rows.as_ref().unwrap(), true),
+            "id\tname\temail\n1\tAlice\talice@example.com\n2\tBob\tNULL\n"
+        );
         let r = e.query(&mut s, "SHOW DATABASES");
         assert_eq!(r.results[0].rows.as_ref().unwrap().cols[0].0, "Database");
         let r = e.query(&mut s, "SELEC 1");

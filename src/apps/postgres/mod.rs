@@ -43,7 +43,11 @@ pub fn version_of(major: u32) -> PgVersion {
         17 => "17.9",
         _ => "18.3",
     };
-    let major = if (13..=18).contains(&major) { major } else { 18 };
+    let major = if (13..=18).contains(&major) {
+        major
+    } else {
+        18
+    };
     PgVersion {
         major,
         short: short.to_string(),
@@ -54,7 +58,11 @@ pub fn version_of(major: u32) -> PgVersion {
 /// The major version an image tag names (`15`, `15.4`, `16-alpine`; `latest` is 18).
 pub fn major_of_tag(tag: &str) -> u32 {
     let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok().filter(|m| (13..=18).contains(m)).unwrap_or(18)
+    digits
+        .parse()
+        .ok()
+        .filter(|m| (13..=18).contains(m))
+        .unwrap_or(18)
 }
 
 /// PGDATA of an image version.

@@ -36,7 +36,10 @@ fn conn_prefix(t: &Target, ip: Option<&str>) -> String {
     match &t.host {
         Some(h) if !h.starts_with('/') => match ip {
             Some(ip) if ip != h => {
-                format!("connection to server at \"{h}\" ({ip}), port {} failed: ", t.port)
+                format!(
+                    "connection to server at \"{h}\" ({ip}), port {} failed: ",
+                    t.port
+                )
             }
             _ => format!("connection to server at \"{h}\", port {} failed: ", t.port),
         },
@@ -57,7 +60,11 @@ fn is_loopback(h: &str) -> bool {
 }
 
 /// Connects as libpq would: the server's container, or the failure text.
-pub fn connect(cx: &mut ExecCx<'_>, t: &Target, check_auth: bool) -> Result<ContainerKey, ConnFail> {
+pub fn connect(
+    cx: &mut ExecCx<'_>,
+    t: &Target,
+    check_auth: bool,
+) -> Result<ContainerKey, ConnFail> {
     let now = cx.now();
     let (key, ip, tcp) = match &t.host {
         Some(h) if !h.starts_with('/') => {
@@ -138,16 +145,28 @@ pub fn connect(cx: &mut ExecCx<'_>, t: &Target, check_auth: bool) -> Result<Cont
             }
             Avail::StartingUp => {
                 fatal(logs, "the database system is starting up");
-                return Err(format!("{prefix}FATAL:  the database system is starting up"));
+                return Err(format!(
+                    "{prefix}FATAL:  the database system is starting up"
+                ));
             }
             Avail::Recovery => {
                 fatal(logs, "the database system is not yet accepting connections");
-                logs.push((now, format!("{}DETAIL:  Consistent recovery state has not been yet reached.", PgServer::prefix(now, pid))));
-                return Err(format!("{prefix}FATAL:  the database system is not yet accepting connections\nDETAIL:  Consistent recovery state has not been yet reached."));
+                logs.push((
+                    now,
+                    format!(
+                        "{}DETAIL:  Consistent recovery state has not been yet reached.",
+                        PgServer::prefix(now, pid)
+                    ),
+                ));
+                return Err(format!(
+                    "{prefix}FATAL:  the database system is not yet accepting connections\nDETAIL:  Consistent recovery state has not been yet reached."
+                ));
             }
             Avail::ShuttingDown => {
                 fatal(logs, "the database system is shutting down");
-                return Err(format!("{prefix}FATAL:  the database system is shutting down"));
+                return Err(format!(
+                    "{prefix}FATAL:  the database system is shutting down"
+                ));
             }
             Avail::Ready => {}
         }
@@ -165,7 +184,10 @@ pub fn connect(cx: &mut ExecCx<'_>, t: &Target, check_auth: bool) -> Result<Cont
                         .and_then(|r| r.password.as_ref())
                         .is_some_and(|x| x == p);
                     if !ok {
-                        fatal(logs, &format!("password authentication failed for user \"{user}\""));
+                        fatal(
+                            logs,
+                            &format!("password authentication failed for user \"{user}\""),
+                        );
                         logs.push((now, format!("{}DETAIL:  Connection matched pg_hba.conf line 8: \"host all all all {}\"", PgServer::prefix(now, pid), srv.host_auth)));
                         return Err(format!(
                             "{prefix}FATAL:  password authentication failed for user \"{user}\""
@@ -180,8 +202,13 @@ pub fn connect(cx: &mut ExecCx<'_>, t: &Target, check_auth: bool) -> Result<Cont
         }
         if !cluster.databases.contains_key(&db) || db == "template0" {
             if db == "template0" {
-                fatal(logs, "database \"template0\" is not currently accepting connections");
-                return Err(format!("{prefix}FATAL:  database \"template0\" is not currently accepting connections"));
+                fatal(
+                    logs,
+                    "database \"template0\" is not currently accepting connections",
+                );
+                return Err(format!(
+                    "{prefix}FATAL:  database \"template0\" is not currently accepting connections"
+                ));
             }
             fatal(logs, &format!("database \"{db}\" does not exist"));
             return Err(format!("{prefix}FATAL:  database \"{db}\" does not exist"));
@@ -360,11 +387,8 @@ impl Client {
             "dt" | "dt+" | "d" | "d+" if arg.is_none() => {
                 let c = be.cluster();
                 let db = c.databases.get(&sess.db).cloned().unwrap_or_default();
-                let mut rows: Vec<(String, &str)> = db
-                    .tables
-                    .keys()
-                    .map(|t| (t.clone(), "table"))
-                    .collect();
+                let mut rows: Vec<(String, &str)> =
+                    db.tables.keys().map(|t| (t.clone(), "table")).collect();
                 if name.starts_with("d") && !name.starts_with("dt") {
                     rows.extend(db.sequences.keys().map(|s| (s.clone(), "sequence")));
                 }
@@ -401,7 +425,8 @@ impl Client {
                 let c = be.cluster();
                 let db = c.databases.get(&sess.db).cloned().unwrap_or_default();
                 let Some(t) = db.tables.get(&want) else {
-                    self.err.push_str(&format!("Did not find any relation named \"{want}\".\n"));
+                    self.err
+                        .push_str(&format!("Did not find any relation named \"{want}\".\n"));
                     return false;
                 };
                 if name == "dt" {
@@ -439,7 +464,11 @@ impl Client {
                                 Some(c.name.clone()),
                                 Some(c.ty.pg_name()),
                                 Some(String::new()),
-                                Some(if c.not_null { "not null".into() } else { String::new() }),
+                                Some(if c.not_null {
+                                    "not null".into()
+                                } else {
+                                    String::new()
+                                }),
                                 Some(match &c.default {
                                     None => String::new(),
                                     Some(ColDefault::Seq(s)) => format!("nextval('{s}'::regclass)"),
@@ -470,7 +499,11 @@ impl Client {
                         text.push_str(&format!(
                             "    \"{}\" {}, btree ({})\n",
                             u.name,
-                            if u.primary { "PRIMARY KEY" } else { "UNIQUE CONSTRAINT" },
+                            if u.primary {
+                                "PRIMARY KEY"
+                            } else {
+                                "UNIQUE CONSTRAINT"
+                            },
                             cols.join(", ")
                         ));
                     }
@@ -522,7 +555,8 @@ impl Client {
                             vec![
                                 Some(n.clone()),
                                 Some(if r.superuser {
-                                    "Superuser, Create role, Create DB, Replication, Bypass RLS".into()
+                                    "Superuser, Create role, Create DB, Replication, Bypass RLS"
+                                        .into()
                                 } else {
                                     String::new()
                                 }),
@@ -539,9 +573,8 @@ impl Client {
                 true
             }
             _ => {
-                self.err.push_str(&format!(
-                    "invalid command \\{name}\nTry \\? for help.\n"
-                ));
+                self.err
+                    .push_str(&format!("invalid command \\{name}\nTry \\? for help.\n"));
                 false
             }
         }
@@ -561,7 +594,9 @@ impl Client {
             let (ok, line) = match &it {
                 Item::Sql { text, line } => {
                     let reply = be.query(sess, text);
-                    let prefix = file.map(|f| format!("psql:{f}:{line}: ")).unwrap_or_default();
+                    let prefix = file
+                        .map(|f| format!("psql:{f}:{line}: "))
+                        .unwrap_or_default();
                     (self.show(&reply, text, &prefix), *line)
                 }
                 Item::Meta { text, line } => (self.meta(be, sess, text), *line),
@@ -581,18 +616,45 @@ impl Client {
 /// `\l` for the server's version.
 pub fn list_databases(c: &Cluster, v: &PgVersion, o: &PrintOpts) -> String {
     let cols: Vec<&str> = match v.major {
-        ..=14 => vec!["Name", "Owner", "Encoding", "Collate", "Ctype", "Access privileges"],
+        ..=14 => vec![
+            "Name",
+            "Owner",
+            "Encoding",
+            "Collate",
+            "Ctype",
+            "Access privileges",
+        ],
         15 => vec![
-            "Name", "Owner", "Encoding", "Collate", "Ctype", "ICU Locale", "Locale Provider",
+            "Name",
+            "Owner",
+            "Encoding",
+            "Collate",
+            "Ctype",
+            "ICU Locale",
+            "Locale Provider",
             "Access privileges",
         ],
         16 => vec![
-            "Name", "Owner", "Encoding", "Locale Provider", "Collate", "Ctype", "ICU Locale",
-            "ICU Rules", "Access privileges",
+            "Name",
+            "Owner",
+            "Encoding",
+            "Locale Provider",
+            "Collate",
+            "Ctype",
+            "ICU Locale",
+            "ICU Rules",
+            "Access privileges",
         ],
         _ => vec![
-            "Name", "Owner", "Encoding", "Locale Provider", "Collate", "Ctype", "Locale",
-            "ICU Rules", "Access privileges",
+            "Name",
+            "Owner",
+            "Encoding",
+            "Locale Provider",
+            "Collate",
+            "Ctype",
+            "Locale",
+            "ICU Rules",
+            "Access privileges",
         ],
     };
     let rows = c
@@ -676,7 +738,8 @@ fn parse(argv: &[String]) -> Result<Opts, String> {
                 'v' => {
                     let (k, val) = v.split_once('=').unwrap_or((&v, ""));
                     if k.eq_ignore_ascii_case("ON_ERROR_STOP") {
-                        o.on_error_stop = !matches!(val.to_lowercase().as_str(), "0" | "off" | "false");
+                        o.on_error_stop =
+                            !matches!(val.to_lowercase().as_str(), "0" | "off" | "false");
                     }
                 }
                 _ => {}
@@ -709,7 +772,9 @@ fn parse(argv: &[String]) -> Result<Opts, String> {
                     Some(v) => v,
                     None => {
                         let Some(v) = argv.get(i) else {
-                            return Err(format!("psql: option '--{name}' requires an argument\npsql: hint: Try \"psql --help\" for more information.\n"));
+                            return Err(format!(
+                                "psql: option '--{name}' requires an argument\npsql: hint: Try \"psql --help\" for more information.\n"
+                            ));
                         };
                         i += 1;
                         v.clone()
@@ -750,7 +815,9 @@ fn parse(argv: &[String]) -> Result<Opts, String> {
                         i += 1;
                         v.clone()
                     } else {
-                        return Err(format!("psql: option requires an argument -- '{c}'\npsql: hint: Try \"psql --help\" for more information.\n"));
+                        return Err(format!(
+                            "psql: option requires an argument -- '{c}'\npsql: hint: Try \"psql --help\" for more information.\n"
+                        ));
                     };
                     set(&mut o, c, v)?;
                     break;
@@ -800,10 +867,11 @@ pub fn target(
     let mut port = port.or_else(|| cx.var("PGPORT").map(str::to_string));
     let mut password = cx.var("PGPASSWORD").map(str::to_string);
     // postgresql://user:pass@host:port/db
-    if let Some(uri) = db
-        .clone()
-        .and_then(|d| d.strip_prefix("postgresql://").or(d.strip_prefix("postgres://")).map(str::to_string))
-    {
+    if let Some(uri) = db.clone().and_then(|d| {
+        d.strip_prefix("postgresql://")
+            .or(d.strip_prefix("postgres://"))
+            .map(str::to_string)
+    }) {
         let (auth_host, path) = uri.split_once('/').unwrap_or((&uri, ""));
         let (auth, hp) = match auth_host.rsplit_once('@') {
             Some((a, h)) => (Some(a), h),
@@ -826,7 +894,11 @@ pub fn target(
             port = Some(p.to_string());
         }
         let path = path.split('?').next().unwrap_or("");
-        db = if path.is_empty() { None } else { Some(path.to_string()) };
+        db = if path.is_empty() {
+            None
+        } else {
+            Some(path.to_string())
+        };
     }
     let user = user.unwrap_or_else(|| "root".to_string());
     let db = db.unwrap_or_else(|| user.clone());
@@ -858,7 +930,13 @@ pub fn psql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     if o.version {
         return ExecResult::ok(format!("psql (PostgreSQL) {}\n", v.full));
     }
-    let t = match target(cx, o.host.clone(), o.port.clone(), o.user.clone(), o.db.clone()) {
+    let t = match target(
+        cx,
+        o.host.clone(),
+        o.port.clone(),
+        o.user.clone(),
+        o.db.clone(),
+    ) {
         Ok(t) => t,
         Err(e) => return ExecResult::fail(format!("psql: error: {e}\n"), 2),
     };
@@ -881,8 +959,15 @@ pub fn psql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let key = match connect(cx, &t, true) {
         Ok(k) => k,
         Err(ConnFail(e)) if e.ends_with("fe_sendauth: no password supplied") && cx.tty => {
-            let line = stdin.as_deref().and_then(|s| s.lines().next()).map(str::to_string);
-            stdin = stdin.map(|s| s.split_once('\n').map(|x| x.1.to_string()).unwrap_or_default());
+            let line = stdin
+                .as_deref()
+                .and_then(|s| s.lines().next())
+                .map(str::to_string);
+            stdin = stdin.map(|s| {
+                s.split_once('\n')
+                    .map(|x| x.1.to_string())
+                    .unwrap_or_default()
+            });
             let prompt = format!("Password for user {}: ", t.user);
             t.password = line.or(Some(String::new()));
             match connect(cx, &t, true) {
@@ -923,7 +1008,9 @@ fn run_connected(
     .unwrap_or((100, v.clone()));
     let mut sess = Session::new(&t.user, &t.db, &srv_version.version_string());
     {
-        let s2 = with_server(cx.world, &key, now, |srv, _, _| srv.session(&t.user, &t.db, now));
+        let s2 = with_server(cx.world, &key, now, |srv, _, _| {
+            srv.session(&t.user, &t.db, now)
+        });
         if let Some(s2) = s2 {
             sess = s2;
         }
@@ -943,7 +1030,8 @@ fn run_connected(
     };
     let mut code = 0;
     if o.list {
-        c.out.push_str(&list_databases(&be.cluster(), &srv_version, &c.print));
+        c.out
+            .push_str(&list_databases(&be.cluster(), &srv_version, &c.print));
     } else if !o.actions.is_empty() {
         for ((is_file, text), file) in o.actions.iter().zip(files) {
             if *is_file {
@@ -1008,8 +1096,15 @@ fn prompt(sess: &Session, pending: Pending, c: &Cluster) -> String {
     format!("{}{state}{txn}{} ", sess.db, if su { '#' } else { '>' })
 }
 
-fn interactive(c: &mut Client, be: &mut dyn Backend, sess: &mut Session, input: &str, v: &PgVersion) {
-    c.out.push_str(&format!("psql ({})\nType \"help\" for help.\n\n", v.full));
+fn interactive(
+    c: &mut Client,
+    be: &mut dyn Backend,
+    sess: &mut Session,
+    input: &str,
+    v: &PgVersion,
+) {
+    c.out
+        .push_str(&format!("psql ({})\nType \"help\" for help.\n\n", v.full));
     let mut buf = String::new();
     let mut pending = Pending::Empty;
     for line in input.lines() {

@@ -251,10 +251,9 @@ pub fn with_server<R>(
         return None;
     };
     let mut logs = Vec::new();
-    let r = match world.view(key, now) {
-        Some(mut view) => Some(f(srv, &mut view, &mut logs)),
-        None => None,
-    };
+    let r = world
+        .view(key, now)
+        .map(|mut view| f(srv, &mut view, &mut logs));
     world.procs.insert(key.clone(), proc);
     for (at, line) in logs {
         world.log(key, at, Stream::Stderr, &line);
@@ -297,7 +296,8 @@ impl Log {
     }
 }
 
-const REFUSE_PASSWORD: &str = "Error: Database is uninitialized and superuser password is not specified.
+const REFUSE_PASSWORD: &str =
+    "Error: Database is uninitialized and superuser password is not specified.
        You must specify POSTGRES_PASSWORD to a non-empty value for the
        superuser. For example, \"-e POSTGRES_PASSWORD=password\" on \"docker run\".
 
@@ -307,7 +307,8 @@ const REFUSE_PASSWORD: &str = "Error: Database is uninitialized and superuser pa
        See PostgreSQL documentation about \"trust\":
        https://www.postgresql.org/docs/current/auth-trust.html";
 
-const TRUST_WARNING: &str = "********************************************************************************
+const TRUST_WARNING: &str =
+    "********************************************************************************
 WARNING: POSTGRES_HOST_AUTH_METHOD has been set to \"trust\". This will allow
          anyone with access to the Postgres port to access your database without
          a password, even if POSTGRES_PASSWORD is set. See PostgreSQL
@@ -321,7 +322,8 @@ WARNING: POSTGRES_HOST_AUTH_METHOD has been set to \"trust\". This will allow
          \"docker run\".
 ********************************************************************************";
 
-const REFUSE_18_MOUNT: &str = "Error: in 18+, these Docker images are configured to store database data in a
+const REFUSE_18_MOUNT: &str =
+    "Error: in 18+, these Docker images are configured to store database data in a
        format which is compatible with \"pg_ctlcluster\" (specifically, using
        major-version-specific directory names).  This better reflects how
        PostgreSQL itself works, and how upgrades are to be performed.
@@ -358,7 +360,13 @@ Data page checksums are {}.
     )
 }
 
-fn checkpoint_complete(buffers: u64, files: u64, distance: u64, estimate: u64, total: &str) -> String {
+fn checkpoint_complete(
+    buffers: u64,
+    files: u64,
+    distance: u64,
+    estimate: u64,
+    total: &str,
+) -> String {
     format!(
         "checkpoint complete: wrote {buffers} buffers (0.0%); 0 WAL file(s) added, 0 removed, 0 recycled; write=0.001 s, sync=0.001 s, total={total} s; sync files={files}, longest=0.001 s, average=0.001 s; distance={distance} kB, estimate={estimate} kB"
     )
@@ -431,7 +439,9 @@ impl AppModel for PostgresModel {
         let mut log = Log { lines: Vec::new() };
         let read_file = |world: &mut World, path: &str| -> Option<String> {
             let view = world.view(&key, now)?;
-            view.read(path).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+            view.read(path)
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
         };
         let exists = read_file(cx.world, &format!("{pgdata}/PG_VERSION"))
             .is_some_and(|s| !s.trim().is_empty());
@@ -453,11 +463,19 @@ impl AppModel for PostgresModel {
             }
             let auth = {
                 let a = get("POSTGRES_HOST_AUTH_METHOD");
-                if a.is_empty() { "scram-sha-256".to_string() } else { a }
+                if a.is_empty() {
+                    "scram-sha-256".to_string()
+                } else {
+                    a
+                }
             };
             let user = {
                 let u = get("POSTGRES_USER");
-                if u.is_empty() { "postgres".to_string() } else { u }
+                if u.is_empty() {
+                    "postgres".to_string()
+                } else {
+                    u
+                }
             };
             let db = {
                 let d = get("POSTGRES_DB");
@@ -533,13 +551,11 @@ impl AppModel for PostgresModel {
             let temp_pid = 40 + cx.rng.below(30) as u32;
             let s0 = at(560);
             let s_ready = at(570);
-            let mut lines = vec![
-                format!(
-                    "waiting for server to start....{}LOG:  starting PostgreSQL {} on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit",
-                    PgServer::prefix(now + ms(s0), temp_pid),
-                    v.full
-                ),
-            ];
+            let mut lines = vec![format!(
+                "waiting for server to start....{}LOG:  starting PostgreSQL {} on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit",
+                PgServer::prefix(now + ms(s0), temp_pid),
+                v.full
+            )];
             lines.push(format!(
                 "{}LOG:  listening on Unix socket \"{SOCKET}\"",
                 PgServer::prefix(now + ms(s0 + 1), temp_pid)
@@ -658,28 +674,85 @@ impl AppModel for PostgresModel {
             let sd = at(620);
             let p = temp_pid;
             let shutdown = [
-                format!("waiting for server to shut down....{}LOG:  received fast shutdown request", PgServer::prefix(now + ms(sd), p)),
-                format!("{}LOG:  aborting any active transactions", PgServer::prefix(now + ms(sd), p)),
-                format!("{}LOG:  background worker \"logical replication launcher\" (PID {}) exited with exit code 1", PgServer::prefix(now + ms(sd + 2), p), p + 7),
-                format!("{}LOG:  shutting down", PgServer::prefix(now + ms(sd + 3), p + 2)),
-                format!("{}LOG:  checkpoint starting: shutdown immediate", PgServer::prefix(now + ms(sd + 3), p + 2)),
-                format!("{}LOG:  {}", PgServer::prefix(now + ms(sd + 6), p + 2), checkpoint_complete(3, 2, 0, 0, "0.003")),
-                format!("{}LOG:  database system is shut down", PgServer::prefix(now + ms(sd + 8), p)),
+                format!(
+                    "waiting for server to shut down....{}LOG:  received fast shutdown request",
+                    PgServer::prefix(now + ms(sd), p)
+                ),
+                format!(
+                    "{}LOG:  aborting any active transactions",
+                    PgServer::prefix(now + ms(sd), p)
+                ),
+                format!(
+                    "{}LOG:  background worker \"logical replication launcher\" (PID {}) exited with exit code 1",
+                    PgServer::prefix(now + ms(sd + 2), p),
+                    p + 7
+                ),
+                format!(
+                    "{}LOG:  shutting down",
+                    PgServer::prefix(now + ms(sd + 3), p + 2)
+                ),
+                format!(
+                    "{}LOG:  checkpoint starting: shutdown immediate",
+                    PgServer::prefix(now + ms(sd + 3), p + 2)
+                ),
+                format!(
+                    "{}LOG:  {}",
+                    PgServer::prefix(now + ms(sd + 6), p + 2),
+                    checkpoint_complete(3, 2, 0, 0, "0.003")
+                ),
+                format!(
+                    "{}LOG:  database system is shut down",
+                    PgServer::prefix(now + ms(sd + 8), p)
+                ),
             ];
             for l in &shutdown {
                 log.out(sd, l);
             }
-            log.out(sd + 9, " done\nserver stopped\n\nPostgreSQL init process complete; ready for start up.\n");
+            log.out(
+                sd + 9,
+                " done\nserver stopped\n\nPostgreSQL init process complete; ready for start up.\n",
+            );
             let fs = at(850);
             let fpid = 1;
             let startup_pid = p + 19;
             log.out(fs, &format!("{}LOG:  starting PostgreSQL {} on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit", PgServer::prefix(now + ms(fs), fpid), v.full));
-            log.out(fs, &format!("{}LOG:  listening on IPv4 address \"0.0.0.0\", port 5432", PgServer::prefix(now + ms(fs), fpid)));
-            log.out(fs, &format!("{}LOG:  listening on IPv6 address \"::\", port 5432", PgServer::prefix(now + ms(fs), fpid)));
-            log.out(fs + 1, &format!("{}LOG:  listening on Unix socket \"{SOCKET}\"", PgServer::prefix(now + ms(fs + 1), fpid)));
-            log.out(fs + 3, &format!("{}LOG:  database system was shut down at {}", PgServer::prefix(now + ms(fs + 3), startup_pid), stamp_secs(srv.control.checkpoint_ms)));
+            log.out(
+                fs,
+                &format!(
+                    "{}LOG:  listening on IPv4 address \"0.0.0.0\", port 5432",
+                    PgServer::prefix(now + ms(fs), fpid)
+                ),
+            );
+            log.out(
+                fs,
+                &format!(
+                    "{}LOG:  listening on IPv6 address \"::\", port 5432",
+                    PgServer::prefix(now + ms(fs), fpid)
+                ),
+            );
+            log.out(
+                fs + 1,
+                &format!(
+                    "{}LOG:  listening on Unix socket \"{SOCKET}\"",
+                    PgServer::prefix(now + ms(fs + 1), fpid)
+                ),
+            );
+            log.out(
+                fs + 3,
+                &format!(
+                    "{}LOG:  database system was shut down at {}",
+                    PgServer::prefix(now + ms(fs + 3), startup_pid),
+                    stamp_secs(srv.control.checkpoint_ms)
+                ),
+            );
             ready_at = total;
-            log.out(total, &format!("{}LOG:  database system is ready to accept connections", PgServer::prefix(now + ms(total), fpid)));
+            log.out(
+                total,
+                &format!(
+                    "{}LOG:  database system is ready to accept connections",
+                    PgServer::prefix(now + ms(total), fpid)
+                ),
+            );
             pid_base = p + 20;
         } else {
             // Later start: recover the data.
@@ -707,38 +780,116 @@ impl AppModel for PostgresModel {
             log.out(10, "\nPostgreSQL Database directory appears to contain a database; Skipping initialization\n");
             let s = base;
             log.out(s, &format!("{}LOG:  starting PostgreSQL {} on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit", PgServer::prefix(now + ms(s), p1), v.full));
-            log.out(s, &format!("{}LOG:  listening on IPv4 address \"0.0.0.0\", port 5432", PgServer::prefix(now + ms(s), p1)));
-            log.out(s, &format!("{}LOG:  listening on IPv6 address \"::\", port 5432", PgServer::prefix(now + ms(s), p1)));
-            log.out(s + 1, &format!("{}LOG:  listening on Unix socket \"{SOCKET}\"", PgServer::prefix(now + ms(s + 1), p1)));
+            log.out(
+                s,
+                &format!(
+                    "{}LOG:  listening on IPv4 address \"0.0.0.0\", port 5432",
+                    PgServer::prefix(now + ms(s), p1)
+                ),
+            );
+            log.out(
+                s,
+                &format!(
+                    "{}LOG:  listening on IPv6 address \"::\", port 5432",
+                    PgServer::prefix(now + ms(s), p1)
+                ),
+            );
+            log.out(
+                s + 1,
+                &format!(
+                    "{}LOG:  listening on Unix socket \"{SOCKET}\"",
+                    PgServer::prefix(now + ms(s + 1), p1)
+                ),
+            );
             let mut recovery_from = None;
             let mut control = control;
             let r;
             if crashed {
-                log.out(s + 3, &format!("{}LOG:  database system was interrupted; last known up at {}", PgServer::prefix(now + ms(s + 3), startup_pid), stamp_secs(control.checkpoint_ms)));
+                log.out(
+                    s + 3,
+                    &format!(
+                        "{}LOG:  database system was interrupted; last known up at {}",
+                        PgServer::prefix(now + ms(s + 3), startup_pid),
+                        stamp_secs(control.checkpoint_ms)
+                    ),
+                );
                 let rec_start = s + 80;
                 recovery_from = Some(now + ms(rec_start));
                 log.out(rec_start, &format!("{}LOG:  database system was not properly shut down; automatic recovery in progress", PgServer::prefix(now + ms(rec_start), startup_pid)));
                 let end = control.lsn.max(control.redo_lsn + 0xE8);
                 let redo_ms = (replayed as u64) / 50;
                 if replayed > 0 {
-                    log.out(rec_start + 1, &format!("{}LOG:  redo starts at {}", PgServer::prefix(now + ms(rec_start + 1), startup_pid), lsn_text(control.redo_lsn)));
-                    log.out(rec_start + 1 + redo_ms, &format!("{}LOG:  invalid record length at {}: wanted 24, got 0", PgServer::prefix(now + ms(rec_start + 1 + redo_ms), startup_pid), lsn_text(end)));
+                    log.out(
+                        rec_start + 1,
+                        &format!(
+                            "{}LOG:  redo starts at {}",
+                            PgServer::prefix(now + ms(rec_start + 1), startup_pid),
+                            lsn_text(control.redo_lsn)
+                        ),
+                    );
+                    log.out(
+                        rec_start + 1 + redo_ms,
+                        &format!(
+                            "{}LOG:  invalid record length at {}: wanted 24, got 0",
+                            PgServer::prefix(now + ms(rec_start + 1 + redo_ms), startup_pid),
+                            lsn_text(end)
+                        ),
+                    );
                     log.out(rec_start + 1 + redo_ms, &format!("{}LOG:  redo done at {} system usage: CPU: user: 0.00 s, system: 0.00 s, elapsed: {}.{:02} s", PgServer::prefix(now + ms(rec_start + 1 + redo_ms), startup_pid), lsn_text(end - 0x28), redo_ms / 1000, redo_ms % 1000 / 10));
                 } else {
-                    log.out(rec_start + 1, &format!("{}LOG:  invalid record length at {}: wanted 24, got 0", PgServer::prefix(now + ms(rec_start + 1), startup_pid), lsn_text(end)));
-                    log.out(rec_start + 1, &format!("{}LOG:  redo is not required", PgServer::prefix(now + ms(rec_start + 1), startup_pid)));
+                    log.out(
+                        rec_start + 1,
+                        &format!(
+                            "{}LOG:  invalid record length at {}: wanted 24, got 0",
+                            PgServer::prefix(now + ms(rec_start + 1), startup_pid),
+                            lsn_text(end)
+                        ),
+                    );
+                    log.out(
+                        rec_start + 1,
+                        &format!(
+                            "{}LOG:  redo is not required",
+                            PgServer::prefix(now + ms(rec_start + 1), startup_pid)
+                        ),
+                    );
                 }
                 let c = rec_start + 2 + redo_ms;
                 control.lsn = end;
-                log.out(c, &format!("{}LOG:  checkpoint starting: end-of-recovery immediate wait", PgServer::prefix(now + ms(c), ckpt_pid)));
+                log.out(
+                    c,
+                    &format!(
+                        "{}LOG:  checkpoint starting: end-of-recovery immediate wait",
+                        PgServer::prefix(now + ms(c), ckpt_pid)
+                    ),
+                );
                 let buffers = 3 + replayed as u64;
-                log.out(c + 2, &format!("{}LOG:  {}", PgServer::prefix(now + ms(c + 2), ckpt_pid), checkpoint_complete(buffers, 3, 0, control.estimate_kb, "0.003")));
+                log.out(
+                    c + 2,
+                    &format!(
+                        "{}LOG:  {}",
+                        PgServer::prefix(now + ms(c + 2), ckpt_pid),
+                        checkpoint_complete(buffers, 3, 0, control.estimate_kb, "0.003")
+                    ),
+                );
                 r = c + 5;
             } else {
-                log.out(s + 3, &format!("{}LOG:  database system was shut down at {}", PgServer::prefix(now + ms(s + 3), startup_pid), stamp_secs(control.checkpoint_ms)));
+                log.out(
+                    s + 3,
+                    &format!(
+                        "{}LOG:  database system was shut down at {}",
+                        PgServer::prefix(now + ms(s + 3), startup_pid),
+                        stamp_secs(control.checkpoint_ms)
+                    ),
+                );
                 r = s + 6;
             }
-            log.out(r, &format!("{}LOG:  database system is ready to accept connections", PgServer::prefix(now + ms(r), p1)));
+            log.out(
+                r,
+                &format!(
+                    "{}LOG:  database system is ready to accept connections",
+                    PgServer::prefix(now + ms(r), p1)
+                ),
+            );
             ready_at = r;
             srv = PgServer {
                 version: v.clone(),
@@ -773,8 +924,11 @@ impl AppModel for PostgresModel {
             srv.write_control(&mut view);
             let _ = view.write(
                 &format!("{pgdata}/postmaster.pid"),
-                format!("1\n{pgdata}\n{}\n5432\n/var/run/postgresql\n*\n", unix_ms(now) / 1000)
-                    .as_bytes(),
+                format!(
+                    "1\n{pgdata}\n{}\n5432\n/var/run/postgresql\n*\n",
+                    unix_ms(now) / 1000
+                )
+                .as_bytes(),
             );
             let _ = view.write(
                 &format!("{pgdata}/postmaster.opts"),
@@ -825,27 +979,56 @@ impl AppModel for PostgresModel {
             let c = srv.checkpointer_pid;
             let pre = |d: u64, pid: u32| PgServer::prefix(now + ms(d), pid);
             if signal == Signal::Quit {
-                logs.push((now, format!("{}LOG:  received immediate shutdown request", pre(0, p))));
-                logs.push((now + ms(3), format!("{}LOG:  database system is shut down", pre(3, p))));
+                logs.push((
+                    now,
+                    format!("{}LOG:  received immediate shutdown request", pre(0, p)),
+                ));
+                logs.push((
+                    now + ms(3),
+                    format!("{}LOG:  database system is shut down", pre(3, p)),
+                ));
                 srv.pending.clear();
                 return Some(Exit::with_code(ms(4), 0));
             }
             // A shutdown before the server is up just stops it.
             srv.flush_due(view, now);
-            let kind = if signal == Signal::Term { "smart" } else { "fast" };
-            logs.push((now, format!("{}LOG:  received {kind} shutdown request", pre(0, p))));
+            let kind = if signal == Signal::Term {
+                "smart"
+            } else {
+                "fast"
+            };
+            logs.push((
+                now,
+                format!("{}LOG:  received {kind} shutdown request", pre(0, p)),
+            ));
             if signal != Signal::Term {
-                logs.push((now, format!("{}LOG:  aborting any active transactions", pre(0, p))));
+                logs.push((
+                    now,
+                    format!("{}LOG:  aborting any active transactions", pre(0, p)),
+                ));
             }
             logs.push((now + ms(4), format!("{}LOG:  background worker \"logical replication launcher\" (PID {}) exited with exit code 1", pre(4, p), srv.launcher_pid)));
             logs.push((now + ms(5), format!("{}LOG:  shutting down", pre(5, c))));
-            logs.push((now + ms(5), format!("{}LOG:  checkpoint starting: shutdown immediate", pre(5, c))));
+            logs.push((
+                now + ms(5),
+                format!("{}LOG:  checkpoint starting: shutdown immediate", pre(5, c)),
+            ));
             let dist = srv.wal_bytes / 1024;
             let buffers = 2 + srv.wal_bytes / 200;
             srv.checkpoint(view, now + ms(8), "shut down");
             let est = srv.control.estimate_kb;
-            logs.push((now + ms(8), format!("{}LOG:  {}", pre(8, c), checkpoint_complete(buffers, 2, dist, est, "0.004"))));
-            logs.push((now + ms(22), format!("{}LOG:  database system is shut down", pre(22, p))));
+            logs.push((
+                now + ms(8),
+                format!(
+                    "{}LOG:  {}",
+                    pre(8, c),
+                    checkpoint_complete(buffers, 2, dist, est, "0.004")
+                ),
+            ));
+            logs.push((
+                now + ms(22),
+                format!("{}LOG:  database system is shut down", pre(22, p)),
+            ));
             let _ = view.remove(&format!("{}/postmaster.pid", srv.pgdata), false);
             Some(Exit::with_code(ms(23), 0))
         });
@@ -867,13 +1050,30 @@ fn write_initdb_files(view: &mut View<'_>, pgdata: &str, v: &PgVersion, auth: &s
     let _ = view.mkdir(pgdata, 0o700, true);
     let _ = view.chmod(pgdata, 0o700);
     for d in [
-        "base", "global", "pg_commit_ts", "pg_dynshmem", "pg_logical", "pg_multixact",
-        "pg_notify", "pg_replslot", "pg_serial", "pg_snapshots", "pg_stat", "pg_stat_tmp",
-        "pg_subtrans", "pg_tblspc", "pg_twophase", "pg_wal", "pg_xact",
+        "base",
+        "global",
+        "pg_commit_ts",
+        "pg_dynshmem",
+        "pg_logical",
+        "pg_multixact",
+        "pg_notify",
+        "pg_replslot",
+        "pg_serial",
+        "pg_snapshots",
+        "pg_stat",
+        "pg_stat_tmp",
+        "pg_subtrans",
+        "pg_tblspc",
+        "pg_twophase",
+        "pg_wal",
+        "pg_xact",
     ] {
         let _ = view.mkdir(&format!("{pgdata}/{d}"), 0o700, true);
     }
-    let _ = view.write(&format!("{pgdata}/PG_VERSION"), format!("{}\n", v.major).as_bytes());
+    let _ = view.write(
+        &format!("{pgdata}/PG_VERSION"),
+        format!("{}\n", v.major).as_bytes(),
+    );
     let _ = view.write(
         &format!("{pgdata}/postgresql.conf"),
         b"listen_addresses = '*'\nmax_connections = 100\nshared_buffers = 128MB\ndynamic_shared_memory_type = posix\nmax_wal_size = 1GB\nmin_wal_size = 80MB\nlog_timezone = 'Etc/UTC'\ndatestyle = 'iso, mdy'\ntimezone = 'Etc/UTC'\nlc_messages = 'en_US.utf8'\nlc_monetary = 'en_US.utf8'\nlc_numeric = 'en_US.utf8'\nlc_time = 'en_US.utf8'\ndefault_text_search_config = 'pg_catalog.english'\n",

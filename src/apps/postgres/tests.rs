@@ -59,8 +59,14 @@ fn boot(image: &str, env: &[(&str, &str)], mounts: &[(&str, VolumeId)]) -> (Pg, 
         pod,
         container,
         image: image.into(),
-        env: env.iter().map(|(a, b)| ((*a).to_string(), (*b).to_string())).collect(),
-        mounts: mounts.iter().map(|(a, b)| ((*a).to_string(), b.clone())).collect(),
+        env: env
+            .iter()
+            .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
+            .collect(),
+        mounts: mounts
+            .iter()
+            .map(|(a, b)| ((*a).to_string(), b.clone()))
+            .collect(),
     };
     let s = cx_call(&mut p, |m, cx| m.start(cx));
     (p, s)
@@ -83,7 +89,10 @@ impl Pg {
     fn psql(&mut self, args: &[&str]) -> (String, String, i32) {
         let mut argv = vec!["psql"];
         argv.extend_from_slice(args);
-        let r = self.bench.exec(&self.key, &argv, false, None).expect("psql runs");
+        let r = self
+            .bench
+            .exec(&self.key, &argv, false, None)
+            .expect("psql runs");
         (r.stdout, r.stderr, r.code)
     }
 
@@ -99,9 +108,16 @@ impl Pg {
         }
         self.bench.world.stop_process(&self.key);
         self.wait(1000);
-        let env: Vec<(&str, &str)> = self.env.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let mounts: Vec<(&str, VolumeId)> =
-            self.mounts.iter().map(|(a, b)| (a.as_str(), b.clone())).collect();
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let mounts: Vec<(&str, VolumeId)> = self
+            .mounts
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.clone()))
+            .collect();
         let image = self.image.clone();
         self.key = self.bench.container("pg-0", &image, &env, &mounts);
         let major = self.model_major();
@@ -123,7 +139,11 @@ fn hostpath() -> VolumeId {
 
 #[test]
 fn missing_password_is_refused_with_the_entrypoint_text() {
-    let (p, s) = boot("postgres:15", &[], &[("/var/lib/postgresql/data", hostpath())]);
+    let (p, s) = boot(
+        "postgres:15",
+        &[],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
     assert_eq!(s.ready_after, None);
     assert_eq!(s.exit.map(|e| e.code), Some(1));
     assert!(p.logs().starts_with(
@@ -152,7 +172,10 @@ fn postgres_18_refuses_the_old_mount_path() {
         &[("/var/lib/postgresql/data", hostpath())],
     );
     assert_eq!(s.exit.map(|e| e.code), Some(1));
-    assert!(p.logs().contains("         /var/lib/postgresql/data (unused mount/volume)\n"));
+    assert!(
+        p.logs()
+            .contains("         /var/lib/postgresql/data (unused mount/volume)\n")
+    );
 }
 
 #[test]
@@ -176,20 +199,32 @@ fn first_start_logs_and_appendix_a_session() {
     let ready = s.ready_after.expect("becomes ready").as_ms();
     assert!((800..=3000).contains(&ready), "{ready}");
     let logs = p.logs();
-    assert!(logs.starts_with("The files belonging to this database system will be owned by user \"postgres\".\n"));
+    assert!(logs.starts_with(
+        "The files belonging to this database system will be owned by user \"postgres\".\n"
+    ));
     assert!(logs.contains("\nSuccess. You can now start the database server using:\n\n    pg_ctl -D /var/lib/postgresql/data -l logfile start\n\nwaiting for server to start....2025-01-01 00:01:"));
     assert!(logs.contains(" done\nserver started\n\n/usr/local/bin/docker-entrypoint.sh: ignoring /docker-entrypoint-initdb.d/*\n\nwaiting for server to shut down...."));
-    assert!(logs.contains(" done\nserver stopped\n\nPostgreSQL init process complete; ready for start up.\n\n"));
+    assert!(logs.contains(
+        " done\nserver stopped\n\nPostgreSQL init process complete; ready for start up.\n\n"
+    ));
     assert!(logs.contains(" [1] LOG:  listening on IPv4 address \"0.0.0.0\", port 5432\n"));
     assert!(logs.ends_with(" [1] LOG:  database system is ready to accept connections\n"));
     // Before ready: the socket is missing (between temp and final server) or the server starts.
     let (_, err, code) = p.psql(&["-U", "postgres", "-c", "SELECT 1;"]);
     assert_eq!(code, 2);
-    assert!(err.starts_with("psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: "));
+    assert!(err.starts_with(
+        "psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: "
+    ));
     p.wait(ready);
     let r = |p: &mut Pg, sql: &str| p.psql(&["-U", "postgres", "-c", sql]);
-    assert_eq!(r(&mut p, "CREATE TABLE test (id INT, data TEXT);").0, "CREATE TABLE\n");
-    assert_eq!(r(&mut p, "INSERT INTO test VALUES (1, 'persistent data');").0, "INSERT 0 1\n");
+    assert_eq!(
+        r(&mut p, "CREATE TABLE test (id INT, data TEXT);").0,
+        "CREATE TABLE\n"
+    );
+    assert_eq!(
+        r(&mut p, "INSERT INTO test VALUES (1, 'persistent data');").0,
+        "INSERT 0 1\n"
+    );
     assert_eq!(
         r(&mut p, "SELECT * FROM test;").0,
         " id |      data       \n----+-----------------\n  1 | persistent data\n(1 row)\n\n"
@@ -202,7 +237,18 @@ fn first_start_logs_and_appendix_a_session() {
             1
         )
     );
-    assert_eq!(p.psql(&["-U", "postgres", "-t", "-A", "-c", "SELECT COUNT(*) FROM test;"]).0, "1\n");
+    assert_eq!(
+        p.psql(&[
+            "-U",
+            "postgres",
+            "-t",
+            "-A",
+            "-c",
+            "SELECT COUNT(*) FROM test;"
+        ])
+        .0,
+        "1\n"
+    );
     assert_eq!(
         p.psql(&["-U", "postgres", "-c", "\\dt"]).0,
         "        List of relations\n Schema | Name | Type  |  Owner   \n--------+------+-------+----------\n public | test | table | postgres\n(1 row)\n\n"
@@ -219,12 +265,29 @@ fn first_start_logs_and_appendix_a_session() {
         p.psql(&["-U", "postgres", "--nosuch"]),
         (String::new(), "psql: unrecognized option '--nosuch'\npsql: hint: Try \"psql --help\" for more information.\n".to_string(), 1)
     );
-    let r = p.bench.exec(&p.key, &["pg_isready", "-U", "postgres"], false, None).unwrap();
-    assert_eq!((r.stdout.as_str(), r.code), ("/var/run/postgresql:5432 - accepting connections\n", 0));
-    let r = p.bench.exec(&p.key, &["pg_isready", "-h", "127.0.0.1", "-p", "5432"], false, None).unwrap();
+    let r = p
+        .bench
+        .exec(&p.key, &["pg_isready", "-U", "postgres"], false, None)
+        .unwrap();
+    assert_eq!(
+        (r.stdout.as_str(), r.code),
+        ("/var/run/postgresql:5432 - accepting connections\n", 0)
+    );
+    let r = p
+        .bench
+        .exec(
+            &p.key,
+            &["pg_isready", "-h", "127.0.0.1", "-p", "5432"],
+            false,
+            None,
+        )
+        .unwrap();
     assert_eq!(r.stdout, "127.0.0.1:5432 - accepting connections\n");
     // The server log shows the failed statement.
-    assert!(p.logs().contains("ERROR:  relation \"missing\" does not exist at character 15\n"));
+    assert!(
+        p.logs()
+            .contains("ERROR:  relation \"missing\" does not exist at character 15\n")
+    );
     assert!(p.logs().contains("STATEMENT:  SELECT * FROM missing;\n"));
     // A clean stop (SIGINT) and a later start.
     let s = p.restart(Some(Signal::Int));
@@ -234,7 +297,8 @@ fn first_start_logs_and_appendix_a_session() {
     assert!(logs.contains("LOG:  database system was shut down at "));
     p.wait(2000);
     assert_eq!(
-        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT data FROM test;"]).0,
+        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT data FROM test;"])
+            .0,
         "persistent data\n"
     );
 }
@@ -247,14 +311,28 @@ fn committed_rows_survive_a_kill_and_recovery_is_logged() {
         &[("/var/lib/postgresql/data", hostpath())],
     );
     p.wait(s.ready_after.unwrap().as_ms());
-    p.psql(&["-U", "postgres", "-c", "CREATE TABLE t (id INT); INSERT INTO t VALUES (1);"]);
+    p.psql(&[
+        "-U",
+        "postgres",
+        "-c",
+        "CREATE TABLE t (id INT); INSERT INTO t VALUES (1);",
+    ]);
     let s = p.restart(None);
     let logs = p.logs();
-    assert!(logs.contains("LOG:  database system was interrupted; last known up at "), "{logs}");
-    assert!(logs.contains("LOG:  database system was not properly shut down; automatic recovery in progress\n"));
+    assert!(
+        logs.contains("LOG:  database system was interrupted; last known up at "),
+        "{logs}"
+    );
+    assert!(logs.contains(
+        "LOG:  database system was not properly shut down; automatic recovery in progress\n"
+    ));
     assert!(logs.contains("LOG:  redo starts at 0/"));
     p.wait(s.ready_after.unwrap().as_ms());
-    assert_eq!(p.psql(&["-U", "postgres", "-tA", "-c", "SELECT count(*) FROM t;"]).0, "1\n");
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT count(*) FROM t;"])
+            .0,
+        "1\n"
+    );
 }
 
 #[test]
@@ -266,14 +344,32 @@ fn asynchronous_commits_are_lost_by_a_kill_but_not_by_a_stop() {
     );
     p.wait(s.ready_after.unwrap().as_ms());
     p.psql(&["-U", "postgres", "-c", "CREATE TABLE t (id INT);"]);
-    p.psql(&["-U", "postgres", "-c", "SET synchronous_commit = off; INSERT INTO t VALUES (1);"]);
+    p.psql(&[
+        "-U",
+        "postgres",
+        "-c",
+        "SET synchronous_commit = off; INSERT INTO t VALUES (1);",
+    ]);
     let s = p.restart(None);
     p.wait(s.ready_after.unwrap().as_ms());
-    assert_eq!(p.psql(&["-U", "postgres", "-tA", "-c", "SELECT count(*) FROM t;"]).0, "0\n");
-    p.psql(&["-U", "postgres", "-c", "SET synchronous_commit = off; INSERT INTO t VALUES (2);"]);
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT count(*) FROM t;"])
+            .0,
+        "0\n"
+    );
+    p.psql(&[
+        "-U",
+        "postgres",
+        "-c",
+        "SET synchronous_commit = off; INSERT INTO t VALUES (2);",
+    ]);
     let s = p.restart(Some(Signal::Int));
     p.wait(s.ready_after.unwrap().as_ms());
-    assert_eq!(p.psql(&["-U", "postgres", "-tA", "-c", "SELECT id FROM t;"]).0, "2\n");
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT id FROM t;"])
+            .0,
+        "2\n"
+    );
 }
 
 #[test]
@@ -285,13 +381,41 @@ fn stdin_scripts_and_on_error_stop() {
     );
     p.wait(s.ready_after.unwrap().as_ms());
     let script = "CREATE TABLE orders (id SERIAL PRIMARY KEY, item VARCHAR(20), qty INT);\nINSERT INTO orders (item, qty) VALUES ('apple', 3), ('pear', 5);\nSELECT * FROM orders;\nSELECT * FROM missing;\nUPDATE orders SET qty = 10 WHERE item = 'pear';\n";
-    let r = p.bench.exec(&p.key, &["psql", "-U", "postgres"], false, Some(script)).unwrap();
-    assert_eq!(r.stdout, "CREATE TABLE\nINSERT 0 2\n id | item  | qty \n----+-------+-----\n  1 | apple |   3\n  2 | pear  |   5\n(2 rows)\n\nUPDATE 1\n");
-    assert_eq!(r.stderr, "ERROR:  relation \"missing\" does not exist\nLINE 1: SELECT * FROM missing;\n                      ^\n");
+    let r = p
+        .bench
+        .exec(&p.key, &["psql", "-U", "postgres"], false, Some(script))
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "CREATE TABLE\nINSERT 0 2\n id | item  | qty \n----+-------+-----\n  1 | apple |   3\n  2 | pear  |   5\n(2 rows)\n\nUPDATE 1\n"
+    );
+    assert_eq!(
+        r.stderr,
+        "ERROR:  relation \"missing\" does not exist\nLINE 1: SELECT * FROM missing;\n                      ^\n"
+    );
     assert_eq!(r.code, 0);
-    let r = p.bench.exec(&p.key, &["psql", "-U", "postgres", "-v", "ON_ERROR_STOP=1"], false, Some("SELECT 1 AS one;\nSELECT * FROM missing;\nSELECT 2 AS two;\n")).unwrap();
+    let r = p
+        .bench
+        .exec(
+            &p.key,
+            &["psql", "-U", "postgres", "-v", "ON_ERROR_STOP=1"],
+            false,
+            Some("SELECT 1 AS one;\nSELECT * FROM missing;\nSELECT 2 AS two;\n"),
+        )
+        .unwrap();
     assert_eq!(r.stdout, " one \n-----\n   1\n(1 row)\n\n");
     assert_eq!(r.code, 3);
-    let r = p.bench.exec(&p.key, &["psql", "-U", "postgres", "-f", "/tmp/nope.sql"], false, None).unwrap();
-    assert_eq!((r.stderr.as_str(), r.code), ("psql: error: /tmp/nope.sql: No such file or directory\n", 1));
+    let r = p
+        .bench
+        .exec(
+            &p.key,
+            &["psql", "-U", "postgres", "-f", "/tmp/nope.sql"],
+            false,
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        ("psql: error: /tmp/nope.sql: No such file or directory\n", 1)
+    );
 }

@@ -79,11 +79,21 @@ pub fn pg_isready(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             }
         }
     }
-    let t = match target(cx, host, port, Some("postgres".into()), Some("postgres".into())) {
+    let t = match target(
+        cx,
+        host,
+        port,
+        Some("postgres".into()),
+        Some("postgres".into()),
+    ) {
         Ok(t) => t,
         Err(_) => {
             return ExecResult {
-                stdout: if quiet { String::new() } else { "- no attempt\n".into() },
+                stdout: if quiet {
+                    String::new()
+                } else {
+                    "- no attempt\n".into()
+                },
                 stderr: String::new(),
                 code: 3,
             };
@@ -97,7 +107,8 @@ pub fn pg_isready(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         Some(h) if !h.starts_with('/') => match cx.connect(h, t.port) {
             Ok(k) => {
                 let now = cx.now();
-                let tcp_temp = with_server(cx.world, &k, now, |s, _, _| s.temp_only(now)).unwrap_or(false);
+                let tcp_temp =
+                    with_server(cx.world, &k, now, |s, _, _| s.temp_only(now)).unwrap_or(false);
                 if tcp_temp {
                     None
                 } else {
@@ -172,14 +183,17 @@ pub fn pg_dump(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             "-p" | "--port" => port = next(&mut i),
             "-U" | "--username" => user = next(&mut i),
             "-d" | "--dbname" => db = next(&mut i),
-            "-w" | "-W" | "--no-password" | "--clean" | "-c" | "--if-exists" | "-O" | "--no-owner" => {}
+            "-w" | "-W" | "--no-password" | "--clean" | "-c" | "--if-exists" | "-O"
+            | "--no-owner" => {}
             _ if a.starts_with("-U") && a.len() > 2 => user = Some(a[2..].to_string()),
             _ if a.starts_with("-d") && a.len() > 2 => db = Some(a[2..].to_string()),
             _ if a.starts_with("-h") && a.len() > 2 => host = Some(a[2..].to_string()),
             _ if !a.starts_with('-') => db = Some(a),
             _ => {
                 return ExecResult::fail(
-                    format!("pg_dump: error: unrecognized option '{a}'\npg_dump: hint: Try \"pg_dump --help\" for more information.\n"),
+                    format!(
+                        "pg_dump: error: unrecognized option '{a}'\npg_dump: hint: Try \"pg_dump --help\" for more information.\n"
+                    ),
                     1,
                 );
             }
@@ -256,7 +270,9 @@ pub fn pg_dump(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 })
                 .collect();
             o.push_str(&cols.join(",\n"));
-            o.push_str(&format!("\n);\n\n\nALTER TABLE public.{name} OWNER TO {owner};\n\n"));
+            o.push_str(&format!(
+                "\n);\n\n\nALTER TABLE public.{name} OWNER TO {owner};\n\n"
+            ));
         } else if let Some((tname, cname, ty)) = seq_owner(name) {
             o.push_str(&format!("--\n-- Name: {name}; Type: SEQUENCE; Schema: public; Owner: {owner}\n--\n\nCREATE SEQUENCE public.{name}\n"));
             if ty != "bigint" {
@@ -317,6 +333,8 @@ pub fn pg_dump(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             o.push_str(&format!("--\n-- Name: {name} {un}; Type: CONSTRAINT; Schema: public; Owner: {owner}\n--\n\nALTER TABLE ONLY public.{name}\n    ADD CONSTRAINT {un} {} ({});\n\n\n", if u.primary { "PRIMARY KEY" } else { "UNIQUE" }, cols.join(", "), un = u.name));
         }
     }
-    o.push_str(&format!("--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict {restrict}\n\n"));
+    o.push_str(&format!(
+        "--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict {restrict}\n\n"
+    ));
     ExecResult::ok(o)
 }

@@ -5,10 +5,10 @@
 use std::cmp::Ordering;
 
 use sqlparser::ast::{
-    self, AssignmentTarget, BinaryOperator, ColumnOption, DataType, Expr, FromTable,
-    FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, LimitClause,
-    ObjectName, ObjectNamePart, ObjectType, OrderByKind, Query, SelectItem, SetExpr, Spanned,
-    Statement, TableConstraint, TableFactor, TableObject, UnaryOperator,
+    self, AssignmentTarget, BinaryOperator, ColumnOption, DataType, Expr, FromTable, FunctionArg,
+    FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, LimitClause, ObjectName,
+    ObjectNamePart, ObjectType, OrderByKind, Query, SelectItem, SetExpr, Spanned, Statement,
+    TableConstraint, TableFactor, TableObject, UnaryOperator,
 };
 use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::{Parser, ParserError};
@@ -16,8 +16,8 @@ use sqlparser::tokenizer::Location;
 
 use super::value::{Dec, Ty, Value, parse_ts};
 use super::{
-    ColDefault, Change, Cluster, Column, Database, Dialect, Reply, ResultSet, Row,
-    SqlError, StmtResult, Table, Unique,
+    Change, Cluster, ColDefault, Column, Database, Dialect, Reply, ResultSet, Row, SqlError,
+    StmtResult, Table, Unique,
 };
 
 /// A client's session: who, where, and its open transaction.
@@ -106,14 +106,15 @@ impl<'a> Src<'a> {
         let from = from.unwrap_or(1).saturating_sub(1);
         let to = to.unwrap_or(chars.len() + 1).min(chars.len() + 1);
         let n: Vec<char> = needle.chars().collect();
-        (from..to.saturating_sub(1)).find(|&i| {
-            i + n.len() <= chars.len()
-                && chars[i..i + n.len()]
-                    .iter()
-                    .zip(&n)
-                    .all(|(a, b)| a.eq_ignore_ascii_case(b))
-        })
-        .map(|i| i + 1)
+        (from..to.saturating_sub(1))
+            .find(|&i| {
+                i + n.len() <= chars.len()
+                    && chars[i..i + n.len()]
+                        .iter()
+                        .zip(&n)
+                        .all(|(a, b)| a.eq_ignore_ascii_case(b))
+            })
+            .map(|i| i + 1)
     }
 }
 
@@ -167,6 +168,9 @@ struct Scope<'a> {
 
 /// A typed value.
 type TV = (Value, Ty);
+
+/// Output columns and rows.
+type Rows = (Vec<(String, Ty)>, Vec<Vec<Value>>);
 
 const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max"];
 
@@ -247,7 +251,7 @@ fn cmp_values(a: &Value, b: &Value) -> Ordering {
         (Value::Null, _) => Ordering::Greater,
         (_, Value::Null) => Ordering::Less,
         _ => match (to_dec(a), to_dec(b)) {
-            (Some(x), Some(y)) => Dec::cmp(x, y),
+            (Some(x), Some(y)) => Dec::compare(x, y),
             _ => format!("{a:?}").cmp(&format!("{b:?}")),
         },
     }
@@ -454,9 +458,10 @@ impl Engine {
     }
 
     fn db<'a>(&'a self, sess: &Session) -> Result<&'a Database, SqlError> {
-        self.cluster.databases.get(&sess.db).ok_or_else(|| {
-            SqlError::new("No database selected").my(1046, "3D000")
-        })
+        self.cluster
+            .databases
+            .get(&sess.db)
+            .ok_or_else(|| SqlError::new("No database selected").my(1046, "3D000"))
     }
 
     fn resolve_db(&self, sess: &Session, qual: Option<String>) -> Result<String, SqlError> {
@@ -767,23 +772,42 @@ impl Engine {
                 "synchronous_commit" => {
                     sess.synchronous_commit = match val.as_str() {
                         "off" | "false" | "0" | "no" => false,
-                        "on" | "true" | "1" | "yes" | "local" | "remote_write"
-                        | "remote_apply" => true,
+                        "on" | "true" | "1" | "yes" | "local" | "remote_write" | "remote_apply" => {
+                            true
+                        }
                         _ => {
                             return Err(SqlError::new(format!(
                                 "invalid value for parameter \"synchronous_commit\": \"{val}\""
                             ))
-                            .hint("Available values: local, remote_write, remote_apply, on, off."));
+                            .hint(
+                                "Available values: local, remote_write, remote_apply, on, off.",
+                            ));
                         }
                     };
                 }
-                "search_path" | "client_encoding" | "timezone" | "time zone"
-                | "statement_timeout" | "lock_timeout" | "client_min_messages"
-                | "idle_in_transaction_session_timeout" | "standard_conforming_strings"
-                | "check_function_bodies" | "xmloption" | "row_security"
-                | "default_tablespace" | "default_table_access_method" | "work_mem"
-                | "application_name" | "datestyle" | "names" | "autocommit"
-                | "sql_mode" | "foreign_key_checks" | "unique_checks" | "character_set_client" => {}
+                "search_path"
+                | "client_encoding"
+                | "timezone"
+                | "time zone"
+                | "statement_timeout"
+                | "lock_timeout"
+                | "client_min_messages"
+                | "idle_in_transaction_session_timeout"
+                | "standard_conforming_strings"
+                | "check_function_bodies"
+                | "xmloption"
+                | "row_security"
+                | "default_tablespace"
+                | "default_table_access_method"
+                | "work_mem"
+                | "application_name"
+                | "datestyle"
+                | "names"
+                | "autocommit"
+                | "sql_mode"
+                | "foreign_key_checks"
+                | "unique_checks"
+                | "character_set_client" => {}
                 _ if self.dialect == Dialect::Mysql => {}
                 _ => {
                     return Err(SqlError::new(format!(
@@ -795,7 +819,11 @@ impl Engine {
         Ok(ok)
     }
 
-    fn data_type(&self, dt: &DataType, src: &Src<'_>) -> Result<(Ty, Option<&'static str>), SqlError> {
+    fn data_type(
+        &self,
+        dt: &DataType,
+        src: &Src<'_>,
+    ) -> Result<(Ty, Option<&'static str>), SqlError> {
         let len = |l: &Option<ast::CharacterLength>| -> Option<u32> {
             match l {
                 Some(ast::CharacterLength::IntegerLength { length, .. }) => {
@@ -841,9 +869,7 @@ impl Engine {
             DataType::Char(l) | DataType::Character(l) => (Ty::Char(len(l).unwrap_or(1)), None),
             DataType::Bool | DataType::Boolean => (Ty::Bool, None),
             DataType::Timestamp(_, tz) => match tz {
-                ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz => {
-                    (Ty::Timestamptz, None)
-                }
+                ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz => (Ty::Timestamptz, None),
                 _ => (Ty::Timestamp, None),
             },
             DataType::Datetime(_) => (Ty::Timestamp, None),
@@ -981,24 +1007,21 @@ impl Engine {
             table.columns.push(col);
         }
         for c in &ct.constraints {
-            let cols_of = |cols: &[ast::IndexColumn],
-                           table: &Table|
-             -> Result<Vec<usize>, SqlError> {
-                cols.iter()
-                    .map(|ic| {
-                        let n = match &ic.column.expr {
-                            Expr::Identifier(i) => fold(i),
-                            other => other.to_string(),
-                        };
-                        table.col(&n).ok_or_else(|| {
-                            SqlError::new(format!(
-                                "column \"{n}\" named in key does not exist"
-                            ))
-                            .at(span_pos(src, &ic.column.expr))
+            let cols_of =
+                |cols: &[ast::IndexColumn], table: &Table| -> Result<Vec<usize>, SqlError> {
+                    cols.iter()
+                        .map(|ic| {
+                            let n = match &ic.column.expr {
+                                Expr::Identifier(i) => fold(i),
+                                other => other.to_string(),
+                            };
+                            table.col(&n).ok_or_else(|| {
+                                SqlError::new(format!("column \"{n}\" named in key does not exist"))
+                                    .at(span_pos(src, &ic.column.expr))
+                            })
                         })
-                    })
-                    .collect()
-            };
+                        .collect()
+                };
             match c {
                 TableConstraint::PrimaryKey(p) => {
                     if pk.is_some() {
@@ -1111,9 +1134,13 @@ impl Engine {
             Ty::Int4 | Ty::Int2 | Ty::Int8 => {
                 let i = match &v {
                     Value::Int(i) => *i,
-                    Value::Num(d) => d.to_i64().ok_or_else(|| SqlError::new(
-                        if *to == Ty::Int8 { "bigint out of range" } else { "integer out of range" },
-                    ))?,
+                    Value::Num(d) => d.to_i64().ok_or_else(|| {
+                        SqlError::new(if *to == Ty::Int8 {
+                            "bigint out of range"
+                        } else {
+                            "integer out of range"
+                        })
+                    })?,
                     Value::Text(s) if from.is_text() || my => match s.trim().parse::<i64>() {
                         Ok(i) => i,
                         Err(_) => {
@@ -1162,7 +1189,9 @@ impl Engine {
                 };
                 let d = match to {
                     Ty::Numeric(Some((p, s))) => {
-                        let r = d.with_scale(*s).ok_or_else(|| SqlError::new("numeric field overflow"))?;
+                        let r = d
+                            .with_scale(*s)
+                            .ok_or_else(|| SqlError::new("numeric field overflow"))?;
                         let digits = r.m.abs().to_string().len() as u32;
                         if r.m != 0 && digits > *p {
                             return Err(SqlError::new("numeric field overflow").detail(format!(
@@ -1192,10 +1221,9 @@ impl Engine {
                             return Ok(Value::Text(trimmed.chars().take(n as usize).collect()));
                         }
                         return Err(match self.dialect {
-                            Dialect::Postgres => SqlError::new(format!(
-                                "value too long for type {}",
-                                to.pg_name()
-                            )),
+                            Dialect::Postgres => {
+                                SqlError::new(format!("value too long for type {}", to.pg_name()))
+                            }
                             Dialect::Mysql => {
                                 SqlError::new("Data too long for column").my(1406, "22001")
                             }
@@ -1293,10 +1321,10 @@ impl Engine {
                             t.name
                         ))
                         .at(span_pos(src, c)),
-                        Dialect::Mysql => SqlError::new(format!(
-                            "Unknown column '{n}' in 'field list'"
-                        ))
-                        .my(1054, "42S22"),
+                        Dialect::Mysql => {
+                            SqlError::new(format!("Unknown column '{n}' in 'field list'"))
+                                .my(1054, "42S22")
+                        }
                     });
                 }
             }
@@ -1330,12 +1358,13 @@ impl Engine {
                 });
             }
         }
-        let mut vals: Vec<Value> = vals.into_iter().map(Option::unwrap_or_default_null).collect();
+        let mut vals: Vec<Value> = vals
+            .into_iter()
+            .map(Option::unwrap_or_default_null)
+            .collect();
         for (i, c) in t.columns.iter().enumerate() {
-            if c.ty == Ty::Timestamp || c.ty == Ty::Timestamptz {
-                if let Value::Ts(0) = vals[i] {
-                    vals[i] = Value::Ts(sess.now_ms);
-                }
+            if (c.ty == Ty::Timestamp || c.ty == Ty::Timestamptz) && vals[i] == Value::Ts(0) {
+                vals[i] = Value::Ts(sess.now_ms);
             }
             if c.not_null && vals[i].is_null() {
                 let row: Vec<String> = vals
@@ -1520,7 +1549,9 @@ impl Engine {
             let (cols, rows) = self.run_query(sess, source, src)?;
             for r in rows {
                 if r.len() > targets.len() {
-                    return Err(SqlError::new("INSERT has more expressions than target columns"));
+                    return Err(SqlError::new(
+                        "INSERT has more expressions than target columns",
+                    ));
                 }
                 new_rows.push(
                     r.into_iter()
@@ -1597,8 +1628,9 @@ impl Engine {
         if let Some(w) = selection
             && contains_aggregate(w)
         {
-            return Err(SqlError::new("aggregate functions are not allowed in WHERE")
-                .at(span_pos(src, w)));
+            return Err(
+                SqlError::new("aggregate functions are not allowed in WHERE").at(span_pos(src, w)),
+            );
         }
         for r in rows {
             let ok = match selection {
@@ -1711,8 +1743,7 @@ impl Engine {
         let from = match &del.from {
             FromTable::WithFromKeyword(v) | FromTable::WithoutKeyword(v) => v,
         };
-        let Some(TableFactor::Table { name, alias, .. }) = from.first().map(|t| &t.relation)
-        else {
+        let Some(TableFactor::Table { name, alias, .. }) = from.first().map(|t| &t.relation) else {
             return Err(SqlError::new("syntax error at end of input"));
         };
         let (db, t) = self.table(sess, name, src)?;
@@ -1777,9 +1808,9 @@ impl Engine {
                     if !exists {
                         if if_exists {
                             res.notices.push(match self.dialect {
-                                Dialect::Postgres => format!(
-                                    "NOTICE:  table \"{name}\" does not exist, skipping"
-                                ),
+                                Dialect::Postgres => {
+                                    format!("NOTICE:  table \"{name}\" does not exist, skipping")
+                                }
                                 Dialect::Mysql => String::new(),
                             });
                             continue;
@@ -1788,10 +1819,8 @@ impl Engine {
                             Dialect::Postgres => {
                                 SqlError::new(format!("table \"{name}\" does not exist"))
                             }
-                            Dialect::Mysql => {
-                                SqlError::new(format!("Unknown table '{db}.{name}'"))
-                                    .my(1051, "42S02")
-                            }
+                            Dialect::Mysql => SqlError::new(format!("Unknown table '{db}.{name}'"))
+                                .my(1051, "42S02"),
                         });
                     }
                     drop.push((db, name));
@@ -1819,7 +1848,9 @@ impl Engine {
                 res.notices.retain(|n| !n.is_empty());
                 Ok(res)
             }
-            ObjectType::Database | ObjectType::Schema if self.dialect == Dialect::Mysql || ot == ObjectType::Database => {
+            ObjectType::Database | ObjectType::Schema
+                if self.dialect == Dialect::Mysql || ot == ObjectType::Database =>
+            {
                 res.tag = "DROP DATABASE".into();
                 let inside = multi || sess.txn.as_ref().is_some_and(|t| t.explicit);
                 if inside && self.dialect == Dialect::Postgres {
@@ -1852,9 +1883,7 @@ impl Engine {
                         return Err(SqlError::new("cannot drop the currently open database"));
                     }
                     if name == "template1" || name == "template0" {
-                        return Err(SqlError::new(format!(
-                            "cannot drop a template database"
-                        )));
+                        return Err(SqlError::new("cannot drop a template database".to_string()));
                     }
                     let ch = Change::DropDb { name: name.clone() };
                     self.cluster.apply(&ch);
@@ -1890,7 +1919,7 @@ impl Engine {
     }
 
     /// FROM: the columns and rows of the joined relations.
-    fn from_clause(
+    fn relations(
         &mut self,
         sess: &mut Session,
         from: &[ast::TableWithJoins],
@@ -1909,9 +1938,7 @@ impl Engine {
                 cols.extend(jc);
                 let (on, outer) = match &j.join_operator {
                     ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) => (Some(c), false),
-                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => {
-                        (Some(c), true)
-                    }
+                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => (Some(c), true),
                     ast::JoinOperator::CrossJoin(_) => (None, false),
                     _ => {
                         return Err(SqlError::new("this kind of join is not supported"));
@@ -2008,7 +2035,7 @@ impl Engine {
         sess: &mut Session,
         q: &Query,
         src: &Src<'_>,
-    ) -> Result<(Vec<(String, Ty)>, Vec<Vec<Value>>), SqlError> {
+    ) -> Result<Rows, SqlError> {
         let (cols, mut rows, order_keys) = match q.body.as_ref() {
             SetExpr::Select(s) => self.select(sess, s, q, src)?,
             SetExpr::Values(v) => {
@@ -2025,9 +2052,21 @@ impl Engine {
                         let (v, ty) = self.eval(e, &scope, sess, src)?;
                         if types.len() <= i {
                             types.push(ty);
-                        } else if types[i] == Ty::Unknown || (!v.is_null() && types[i] != ty && ty.is_numeric() && types[i].is_numeric()) {
-                            if ty != Ty::Unknown {
-                                types[i] = if matches!(ty, Ty::Numeric(_)) || matches!(types[i], Ty::Numeric(_)) { Ty::Numeric(None) } else { ty };
+                        } else if (types[i] == Ty::Unknown
+                            || (!v.is_null()
+                                && types[i] != ty
+                                && ty.is_numeric()
+                                && types[i].is_numeric()))
+                            && ty != Ty::Unknown
+                        {
+                            {
+                                types[i] = if matches!(ty, Ty::Numeric(_))
+                                    || matches!(types[i], Ty::Numeric(_))
+                                {
+                                    Ty::Numeric(None)
+                                } else {
+                                    ty
+                                };
                             }
                         }
                         out.push(v);
@@ -2103,7 +2142,10 @@ impl Engine {
                 }
                 Ordering::Equal
             });
-            rows = idx.into_iter().map(|i| std::mem::take(&mut rows[i])).collect();
+            rows = idx
+                .into_iter()
+                .map(|i| std::mem::take(&mut rows[i]))
+                .collect();
         }
         if let Some(lc) = &q.limit_clause {
             let scope = Scope {
@@ -2119,14 +2161,19 @@ impl Engine {
                     (Some(limit.clone()), Some(offset.clone()))
                 }
             };
-            let num = |e: &Option<Expr>, this: &mut Engine, sess: &mut Session| -> Result<Option<usize>, SqlError> {
+            let num = |e: &Option<Expr>,
+                       this: &mut Engine,
+                       sess: &mut Session|
+             -> Result<Option<usize>, SqlError> {
                 match e {
                     None => Ok(None),
                     Some(e) => match this.eval(e, &scope, sess, src)?.0 {
                         Value::Int(i) if i >= 0 => Ok(Some(i as usize)),
                         Value::Null => Ok(None),
                         Value::Int(_) => Err(SqlError::new("LIMIT must not be negative")),
-                        _ => Err(SqlError::new("argument of LIMIT must be type bigint, not type text")),
+                        _ => Err(SqlError::new(
+                            "argument of LIMIT must be type bigint, not type text",
+                        )),
                     },
                 }
             };
@@ -2153,7 +2200,7 @@ impl Engine {
         let (scols, srows) = if s.from.is_empty() {
             (Vec::new(), vec![Vec::new()])
         } else {
-            self.from_clause(sess, &s.from, src)?
+            self.relations(sess, &s.from, src)?
         };
         let keep = self.filter(sess, &scols, &srows, s.selection.as_ref(), src)?;
         let rows: Vec<Vec<Value>> = srows
@@ -2195,10 +2242,11 @@ impl Engine {
                     let g = self.resolve_ordinal(g, &s.projection);
                     k.push(self.eval(&g, &scope, sess, src)?.0);
                 }
-                match groups
-                    .iter_mut()
-                    .find(|(gk, _)| gk.iter().zip(&k).all(|(a, b)| cmp_values(a, b) == Ordering::Equal))
-                {
+                match groups.iter_mut().find(|(gk, _)| {
+                    gk.iter()
+                        .zip(&k)
+                        .all(|(a, b)| cmp_values(a, b) == Ordering::Equal)
+                }) {
                     Some((_, rs)) => rs.push(r),
                     None => groups.push((k, vec![r])),
                 }
@@ -2272,7 +2320,9 @@ impl Engine {
             for (r, k) in out_rows.into_iter().zip(keys) {
                 if !seen.iter().any(|x| {
                     x.len() == r.len()
-                        && x.iter().zip(&r).all(|(a, b)| cmp_values(a, b) == Ordering::Equal)
+                        && x.iter()
+                            .zip(&r)
+                            .all(|(a, b)| cmp_values(a, b) == Ordering::Equal)
                 }) {
                     seen.push(r);
                     k2.push(k);
@@ -2332,7 +2382,7 @@ impl Engine {
         rows: &[Vec<Value>],
         items: &[SelectItem],
         src: &Src<'_>,
-    ) -> Result<(Vec<(String, Ty)>, Vec<Vec<Value>>), SqlError> {
+    ) -> Result<Rows, SqlError> {
         let mut out_cols = Vec::new();
         let mut out = Vec::new();
         for r in rows {
@@ -2371,7 +2421,9 @@ impl Engine {
             match it {
                 SelectItem::Wildcard(_) => {
                     if scope.cols.is_empty() {
-                        return Err(SqlError::new("SELECT * with no tables specified is not valid"));
+                        return Err(SqlError::new(
+                            "SELECT * with no tables specified is not valid",
+                        ));
                     }
                     for (i, c) in scope.cols.iter().enumerate() {
                         if scope.group.is_some() {
@@ -2400,7 +2452,7 @@ impl Engine {
                 }
                 SelectItem::UnnamedExpr(e) => {
                     let (v, ty) = self.eval(e, scope, sess, src)?;
-                    cols.push((self.col_name(e, src), ty));
+                    cols.push((self.col_name(e), ty));
                     vals.push(v);
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
@@ -2424,7 +2476,7 @@ impl Engine {
         Ok((cols, vals))
     }
 
-    fn col_name(&self, e: &Expr, src: &Src<'_>) -> String {
+    fn col_name(&self, e: &Expr) -> String {
         if self.dialect == Dialect::Mysql {
             // MySQL names a column by its text as written.
             return match e {
@@ -2450,7 +2502,7 @@ impl Engine {
                 expr, data_type, ..
             } => match expr.as_ref() {
                 Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_) => {
-                    self.col_name(expr, src)
+                    self.col_name(expr)
                 }
                 _ => {
                     let n = data_type.to_string().to_lowercase();
@@ -2463,7 +2515,7 @@ impl Engine {
                     }
                 }
             },
-            Expr::Nested(inner) => self.col_name(inner, src),
+            Expr::Nested(inner) => self.col_name(inner),
             Expr::Case { .. } => "case".into(),
             _ => "?column?".into(),
         }
@@ -2477,7 +2529,14 @@ impl Engine {
         .at(pos)
     }
 
-    fn column(&self, scope: &Scope<'_>, qual: Option<&str>, name: &str, pos: Option<usize>, display: &str) -> Result<usize, SqlError> {
+    fn column(
+        &self,
+        scope: &Scope<'_>,
+        qual: Option<&str>,
+        name: &str,
+        pos: Option<usize>,
+        display: &str,
+    ) -> Result<usize, SqlError> {
         let matches: Vec<usize> = scope
             .cols
             .iter()
@@ -2492,24 +2551,24 @@ impl Engine {
                     && !scope.cols.iter().any(|c| c.table == q)
                 {
                     return Err(match self.dialect {
-                        Dialect::Postgres => SqlError::new(format!(
-                            "missing FROM-clause entry for table \"{q}\""
-                        ))
-                        .at(pos),
-                        Dialect::Mysql => SqlError::new(format!(
-                            "Unknown column '{display}' in 'where clause'"
-                        ))
-                        .my(1054, "42S22"),
+                        Dialect::Postgres => {
+                            SqlError::new(format!("missing FROM-clause entry for table \"{q}\""))
+                                .at(pos)
+                        }
+                        Dialect::Mysql => {
+                            SqlError::new(format!("Unknown column '{display}' in 'where clause'"))
+                                .my(1054, "42S22")
+                        }
                     });
                 }
                 Err(match self.dialect {
                     Dialect::Postgres => {
                         SqlError::new(format!("column \"{display}\" does not exist")).at(pos)
                     }
-                    Dialect::Mysql => SqlError::new(format!(
-                        "Unknown column '{display}' in 'field list'"
-                    ))
-                    .my(1054, "42S22"),
+                    Dialect::Mysql => {
+                        SqlError::new(format!("Unknown column '{display}' in 'field list'"))
+                            .my(1054, "42S22")
+                    }
                 })
             }
             _ => Err(SqlError::new(format!("column reference \"{name}\" is ambiguous")).at(pos)),
@@ -2581,10 +2640,22 @@ impl Engine {
             }
             Expr::Value(v) => self.literal(&v.value, e, src),
             Expr::Nested(inner) => self.eval(inner, scope, sess, src),
-            Expr::IsNull(x) => Ok((Value::Bool(self.eval(x, scope, sess, src)?.0.is_null()), Ty::Bool)),
-            Expr::IsNotNull(x) => Ok((Value::Bool(!self.eval(x, scope, sess, src)?.0.is_null()), Ty::Bool)),
-            Expr::IsTrue(x) => Ok((Value::Bool(self.eval(x, scope, sess, src)?.0 == Value::Bool(true)), Ty::Bool)),
-            Expr::IsFalse(x) => Ok((Value::Bool(self.eval(x, scope, sess, src)?.0 == Value::Bool(false)), Ty::Bool)),
+            Expr::IsNull(x) => Ok((
+                Value::Bool(self.eval(x, scope, sess, src)?.0.is_null()),
+                Ty::Bool,
+            )),
+            Expr::IsNotNull(x) => Ok((
+                Value::Bool(!self.eval(x, scope, sess, src)?.0.is_null()),
+                Ty::Bool,
+            )),
+            Expr::IsTrue(x) => Ok((
+                Value::Bool(self.eval(x, scope, sess, src)?.0 == Value::Bool(true)),
+                Ty::Bool,
+            )),
+            Expr::IsFalse(x) => Ok((
+                Value::Bool(self.eval(x, scope, sess, src)?.0 == Value::Bool(false)),
+                Ty::Bool,
+            )),
             Expr::UnaryOp { op, expr } => {
                 let (v, ty) = self.eval(expr, scope, sess, src)?;
                 match op {
@@ -2602,7 +2673,11 @@ impl Engine {
                             Value::Null => Value::Null,
                             Value::Text(s) => match Dec::parse(&s) {
                                 Some(d) => Value::Num(Dec { m: -d.m, ..d }),
-                                None => return Err(SqlError::new(format!("invalid input syntax for type integer: \"{s}\""))),
+                                None => {
+                                    return Err(SqlError::new(format!(
+                                        "invalid input syntax for type integer: \"{s}\""
+                                    )));
+                                }
                             },
                             _ => {
                                 return Err(SqlError::new(format!(
@@ -2713,8 +2788,9 @@ impl Engine {
                     ast::InTarget::Subquery(q) => {
                         let (_, rows) = self.run_query(sess, q, src)?;
                         found = rows.iter().any(|r| {
-                            r.first()
-                                .is_some_and(|x| !x.is_null() && cmp_values(x, &v) == Ordering::Equal)
+                            r.first().is_some_and(|x| {
+                                !x.is_null() && cmp_values(x, &v) == Ordering::Equal
+                            })
                         });
                     }
                     _ => return Err(SqlError::new("syntax error at or near \"UNNEST\"")),
@@ -2798,10 +2874,8 @@ impl Engine {
                     match Dec::parse(n) {
                         Some(d) => (Value::Num(d), Ty::Numeric(None)),
                         None => {
-                            return Err(SqlError::new(format!(
-                                "syntax error at or near \"{n}\""
-                            ))
-                            .at(span_pos(src, e)));
+                            return Err(SqlError::new(format!("syntax error at or near \"{n}\""))
+                                .at(span_pos(src, e)));
                         }
                     }
                 }
@@ -2816,10 +2890,10 @@ impl Engine {
             ast::Value::Boolean(b) => (Value::Bool(*b), Ty::Bool),
             ast::Value::Null => (Value::Null, Ty::Unknown),
             other => {
-                return Err(SqlError::new(format!(
-                    "syntax error at or near \"{other}\""
-                ))
-                .at(span_pos(src, e)));
+                return Err(
+                    SqlError::new(format!("syntax error at or near \"{other}\""))
+                        .at(span_pos(src, e)),
+                );
             }
         })
     }
@@ -2834,13 +2908,20 @@ impl Engine {
                 t => t.clone(),
             };
             let bad_int = |s: &str| {
-                SqlError::new(format!("invalid input syntax for type {}: \"{s}\"", to.input_name()))
-                    .at(pos)
+                SqlError::new(format!(
+                    "invalid input syntax for type {}: \"{s}\"",
+                    to.input_name()
+                ))
+                .at(pos)
             };
             if to.is_int()
                 && let Value::Text(s) = &v
             {
-                return s.trim().parse::<i64>().map(Value::Int).map_err(|_| bad_int(s));
+                return s
+                    .trim()
+                    .parse::<i64>()
+                    .map(Value::Int)
+                    .map_err(|_| bad_int(s));
             }
             return self.coerce(v, from, &target, pos);
         }
@@ -2880,10 +2961,22 @@ impl Engine {
             _ => {}
         }
         let (rv, rt) = self.eval(right, scope, sess, src)?;
-        let op_pos = src.find(src.pos(left.span().end), span_pos(src, right), &op.to_string());
+        let op_pos = src.find(
+            src.pos(left.span().end),
+            span_pos(src, right),
+            &op.to_string(),
+        );
         let lv = self.unify(lv, &lt, &rt, span_pos(src, left))?;
         let rv = self.unify(rv, &rt, &lt, span_pos(src, right))?;
-        let lt = if lt == Ty::Unknown { if rt == Ty::Unknown { Ty::Text } else { rt.clone() } } else { lt };
+        let lt = if lt == Ty::Unknown {
+            if rt == Ty::Unknown {
+                Ty::Text
+            } else {
+                rt.clone()
+            }
+        } else {
+            lt
+        };
         let rt = if rt == Ty::Unknown { lt.clone() } else { rt };
         let op_err = |this: &Engine| -> SqlError {
             match this.dialect {
@@ -2930,10 +3023,9 @@ impl Engine {
                 }
                 let (lv, rv) = if self.dialect == Dialect::Mysql {
                     match (&lv, &rv) {
-                        (Value::Text(a), Value::Text(b)) => (
-                            Value::Text(a.to_lowercase()),
-                            Value::Text(b.to_lowercase()),
-                        ),
+                        (Value::Text(a), Value::Text(b)) => {
+                            (Value::Text(a.to_lowercase()), Value::Text(b.to_lowercase()))
+                        }
                         (Value::Text(a), x) | (x, Value::Text(a)) if to_dec(x).is_some() => {
                             let d = Dec::parse(a).unwrap_or(Dec::int(0));
                             if matches!(lv, Value::Text(_)) {
@@ -2958,7 +3050,11 @@ impl Engine {
                     return Ok((Value::Null, Ty::Text));
                 }
                 Ok((
-                    Value::Text(format!("{}{}", self.text_of(&lv, &lt), self.text_of(&rv, &rt))),
+                    Value::Text(format!(
+                        "{}{}",
+                        self.text_of(&lv, &lt),
+                        self.text_of(&rv, &rt)
+                    )),
                     Ty::Text,
                 ))
             }
@@ -2968,7 +3064,9 @@ impl Engine {
             | BinaryOperator::Divide
             | BinaryOperator::Modulo => {
                 if !(lt.is_numeric() && rt.is_numeric()) {
-                    if matches!(lt, Ty::Timestamp | Ty::Timestamptz | Ty::Date) && self.dialect == Dialect::Postgres {
+                    if matches!(lt, Ty::Timestamp | Ty::Timestamptz | Ty::Date)
+                        && self.dialect == Dialect::Postgres
+                    {
                         return Err(op_err(self));
                     }
                     if self.dialect == Dialect::Postgres {
@@ -2979,7 +3077,8 @@ impl Engine {
                     return Ok((Value::Null, if lt.is_numeric() { lt } else { rt }));
                 }
                 let int_result = lt.is_int() && rt.is_int();
-                if int_result && !(self.dialect == Dialect::Mysql && *op == BinaryOperator::Divide) {
+                if int_result && !(self.dialect == Dialect::Mysql && *op == BinaryOperator::Divide)
+                {
                     let (Value::Int(a), Value::Int(b)) = (&lv, &rv) else {
                         return Err(op_err(self));
                     };
@@ -3005,7 +3104,11 @@ impl Engine {
                         _ => None,
                     };
                     let ty = if wide { Ty::Int8 } else { Ty::Int4 };
-                    let r = if wide { bigint_check(r)? } else { int4_check(bigint_check(r)?)? };
+                    let r = if wide {
+                        bigint_check(r)?
+                    } else {
+                        int4_check(bigint_check(r)?)?
+                    };
                     return Ok((Value::Int(r), ty));
                 }
                 let (Some(a), Some(b)) = (to_dec(&lv), to_dec(&rv)) else {
@@ -3017,9 +3120,9 @@ impl Engine {
                     return Err(op_err(self));
                 };
                 let r = match op {
-                    BinaryOperator::Plus => Dec::add(a, b),
-                    BinaryOperator::Minus => Dec::sub(a, b),
-                    BinaryOperator::Multiply => Dec::mul(a, b),
+                    BinaryOperator::Plus => Dec::plus(a, b),
+                    BinaryOperator::Minus => Dec::minus(a, b),
+                    BinaryOperator::Multiply => Dec::times(a, b),
                     BinaryOperator::Divide => {
                         if b.m == 0 {
                             return match self.dialect {
@@ -3028,9 +3131,9 @@ impl Engine {
                             };
                         }
                         if self.dialect == Dialect::Mysql {
-                            Dec::div(a, b).and_then(|d| d.with_scale(a.scale + 4))
+                            Dec::divide(a, b).and_then(|d| d.with_scale(a.scale + 4))
                         } else {
-                            Dec::div(a, b)
+                            Dec::divide(a, b)
                         }
                     }
                     BinaryOperator::Modulo => {
@@ -3039,7 +3142,10 @@ impl Engine {
                         }
                         let s = a.scale.max(b.scale);
                         match (a.with_scale(s), b.with_scale(s)) {
-                            (Some(x), Some(y)) => Some(Dec { m: x.m % y.m, scale: s }),
+                            (Some(x), Some(y)) => Some(Dec {
+                                m: x.m % y.m,
+                                scale: s,
+                            }),
                             _ => None,
                         }
                     }
@@ -3102,7 +3208,10 @@ impl Engine {
                     }
                 }
                 if let FunctionArguments::List(l) = &f.args
-                    && matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct))
+                    && matches!(
+                        l.duplicate_treatment,
+                        Some(ast::DuplicateTreatment::Distinct)
+                    )
                 {
                     let mut d: Vec<Value> = Vec::new();
                     for v in vals {
@@ -3120,13 +3229,22 @@ impl Engine {
                 )),
                 "sum" => {
                     if vals.is_empty() {
-                        return Ok((Value::Null, if ty.is_int() { Ty::Int8 } else { Ty::Numeric(None) }));
+                        return Ok((
+                            Value::Null,
+                            if ty.is_int() {
+                                Ty::Int8
+                            } else {
+                                Ty::Numeric(None)
+                            },
+                        ));
                     }
                     if ty.is_int() {
                         let mut s: i64 = 0;
                         for v in &vals {
                             if let Value::Int(i) = v {
-                                s = s.checked_add(*i).ok_or_else(|| SqlError::new("bigint out of range"))?;
+                                s = s
+                                    .checked_add(*i)
+                                    .ok_or_else(|| SqlError::new("bigint out of range"))?;
                             }
                         }
                         if self.dialect == Dialect::Mysql {
@@ -3136,7 +3254,8 @@ impl Engine {
                     } else if ty.is_numeric() {
                         let mut s = Dec::int(0);
                         for v in &vals {
-                            s = Dec::add(s, to_dec(v).unwrap_or(Dec::int(0))).ok_or_else(|| SqlError::new("value overflows numeric format"))?;
+                            s = Dec::plus(s, to_dec(v).unwrap_or(Dec::int(0)))
+                                .ok_or_else(|| SqlError::new("value overflows numeric format"))?;
                         }
                         Ok((Value::Num(s), Ty::Numeric(None)))
                     } else {
@@ -3156,13 +3275,14 @@ impl Engine {
                     }
                     let mut s = Dec::int(0);
                     for v in &vals {
-                        s = Dec::add(s, to_dec(v).unwrap_or(Dec::int(0))).ok_or_else(|| SqlError::new("value overflows numeric format"))?;
+                        s = Dec::plus(s, to_dec(v).unwrap_or(Dec::int(0)))
+                            .ok_or_else(|| SqlError::new("value overflows numeric format"))?;
                     }
                     let n = Dec::int(vals.len() as i64);
                     let r = if self.dialect == Dialect::Mysql {
-                        Dec::div(s, n).and_then(|d| d.with_scale(s.scale + 4))
+                        Dec::divide(s, n).and_then(|d| d.with_scale(s.scale + 4))
                     } else {
-                        Dec::div(s, n)
+                        Dec::divide(s, n)
                     };
                     Ok((Value::Num(r.unwrap_or(Dec::int(0))), Ty::Numeric(None)))
                 }
@@ -3183,7 +3303,10 @@ impl Engine {
                             }
                         });
                     }
-                    Ok((best.unwrap_or(Value::Null), if ty == Ty::Unknown { Ty::Text } else { ty }))
+                    Ok((
+                        best.unwrap_or(Value::Null),
+                        if ty == Ty::Unknown { Ty::Text } else { ty },
+                    ))
                 }
             };
         }
@@ -3191,7 +3314,9 @@ impl Engine {
         for a in &args {
             match a {
                 FunctionArgExpr::Expr(x) => argv.push(self.eval(x, scope, sess, src)?),
-                _ => return Err(SqlError::new(format!("function {name}(*) does not exist")).at(pos)),
+                _ => {
+                    return Err(SqlError::new(format!("function {name}(*) does not exist")).at(pos));
+                }
             }
         }
         let no_fn = |argv: &[TV]| {
@@ -3206,17 +3331,45 @@ impl Engine {
             .at(pos)
         };
         let text_arg = |this: &Engine, i: usize| -> Option<String> {
-            argv.get(i).and_then(|(v, t)| if v.is_null() { None } else { Some(this.text_of(v, t)) })
+            argv.get(i).and_then(|(v, t)| {
+                if v.is_null() {
+                    None
+                } else {
+                    Some(this.text_of(v, t))
+                }
+            })
         };
         Ok(match (name.as_str(), argv.len()) {
-            ("now" | "current_timestamp" | "localtimestamp" | "statement_timestamp" | "transaction_timestamp" | "clock_timestamp", 0) => {
-                (Value::Ts(sess.now_ms), if self.dialect == Dialect::Mysql { Ty::Timestamp } else { Ty::Timestamptz })
-            }
-            ("current_date" | "curdate", 0) => (Value::Ts(sess.now_ms - sess.now_ms.rem_euclid(86_400_000)), Ty::Date),
+            (
+                "now"
+                | "current_timestamp"
+                | "localtimestamp"
+                | "statement_timestamp"
+                | "transaction_timestamp"
+                | "clock_timestamp",
+                0,
+            ) => (
+                Value::Ts(sess.now_ms),
+                if self.dialect == Dialect::Mysql {
+                    Ty::Timestamp
+                } else {
+                    Ty::Timestamptz
+                },
+            ),
+            ("current_date" | "curdate", 0) => (
+                Value::Ts(sess.now_ms - sess.now_ms.rem_euclid(86_400_000)),
+                Ty::Date,
+            ),
             ("version", 0) => (Value::Text(sess.version.clone()), Ty::Text),
-            ("current_database" | "database" | "schema", 0) => (Value::Text(sess.db.clone()), Ty::Text),
+            ("current_database" | "database" | "schema", 0) => {
+                (Value::Text(sess.db.clone()), Ty::Text)
+            }
             ("current_user" | "user" | "session_user" | "current_role", 0) => (
-                Value::Text(if self.dialect == Dialect::Mysql { format!("{}@localhost", sess.user) } else { sess.user.clone() }),
+                Value::Text(if self.dialect == Dialect::Mysql {
+                    format!("{}@localhost", sess.user)
+                } else {
+                    sess.user.clone()
+                }),
                 Ty::Text,
             ),
             ("current_schema", 0) => (Value::Text("public".into()), Ty::Text),
@@ -3227,7 +3380,10 @@ impl Engine {
                 let secs = to_dec(&argv[0].0)
                     .or_else(|| text_arg(self, 0).and_then(|s| Dec::parse(&s)))
                     .unwrap_or(Dec::int(0));
-                let ms = Dec::mul(secs, Dec::int(1000)).and_then(Dec::to_i64).unwrap_or(0).max(0);
+                let ms = Dec::times(secs, Dec::int(1000))
+                    .and_then(Dec::to_i64)
+                    .unwrap_or(0)
+                    .max(0);
                 sess.slept_ms += ms as u64;
                 if self.dialect == Dialect::Mysql {
                     (Value::Int(0), Ty::Int8)
@@ -3251,7 +3407,11 @@ impl Engine {
                 }
             }
             ("coalesce" | "ifnull", _) if !argv.is_empty() => {
-                let ty = argv.iter().map(|(_, t)| t.clone()).find(|t| *t != Ty::Unknown).unwrap_or(Ty::Text);
+                let ty = argv
+                    .iter()
+                    .map(|(_, t)| t.clone())
+                    .find(|t| *t != Ty::Unknown)
+                    .unwrap_or(Ty::Text);
                 match argv.into_iter().find(|(v, _)| !v.is_null()) {
                     Some((v, _)) => (v, ty),
                     None => (Value::Null, ty),
@@ -3285,18 +3445,37 @@ impl Engine {
             ("nextval", 1) => {
                 let seq = text_arg(self, 0).unwrap_or_default();
                 let db = sess.db.clone();
-                if !self.cluster.databases.get(&db).is_some_and(|d| d.sequences.contains_key(&seq)) {
-                    return Err(SqlError::new(format!("relation \"{seq}\" does not exist")).at(span_pos(src, e)));
+                if !self
+                    .cluster
+                    .databases
+                    .get(&db)
+                    .is_some_and(|d| d.sequences.contains_key(&seq))
+                {
+                    return Err(SqlError::new(format!("relation \"{seq}\" does not exist"))
+                        .at(span_pos(src, e)));
                 }
                 (Value::Int(self.nextval(sess, &db, &seq)?), Ty::Int8)
             }
             ("currval", 1) => {
                 let seq = text_arg(self, 0).unwrap_or_default();
-                let last = self.cluster.databases.get(&sess.db).and_then(|d| d.sequences.get(&seq)).map(|s| s.last);
+                let last = self
+                    .cluster
+                    .databases
+                    .get(&sess.db)
+                    .and_then(|d| d.sequences.get(&seq))
+                    .map(|s| s.last);
                 match last {
                     Some(v) if v > 0 => (Value::Int(v), Ty::Int8),
-                    Some(_) => return Err(SqlError::new(format!("currval of sequence \"{seq}\" is not yet defined in this session"))),
-                    None => return Err(SqlError::new(format!("relation \"{seq}\" does not exist")).at(pos)),
+                    Some(_) => {
+                        return Err(SqlError::new(format!(
+                            "currval of sequence \"{seq}\" is not yet defined in this session"
+                        )));
+                    }
+                    None => {
+                        return Err(
+                            SqlError::new(format!("relation \"{seq}\" does not exist")).at(pos)
+                        );
+                    }
                 }
             }
             ("gen_random_uuid" | "random" | "uuid", 0) => {

@@ -60,7 +60,7 @@ pub fn print_result(rs: &ResultSet, o: &PrintOpts, title: Option<&str>) -> Strin
 
 fn print_csv(rs: &ResultSet, o: &PrintOpts) -> String {
     let q = |s: &str| -> String {
-        if s.contains([',', '"', '\n', '\r']) || s.is_empty() && false {
+        if s.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
             s.to_string()
@@ -278,7 +278,10 @@ const MIN_RIGHT_CUT: usize = 10;
 
 /// libpq's `LINE n: ...` and caret lines for a 1-based character position in `query`.
 pub fn error_position(query: &str, pos: usize) -> String {
-    let chars: Vec<char> = query.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+    let chars: Vec<char> = query
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
     let loc = pos - 1;
     let mut loc_line = 1;
     let mut ibeg = 0usize;
@@ -362,7 +365,10 @@ mod tests {
 
     fn rs(cols: &[(&str, Ty)], rows: &[&[Option<&str>]]) -> ResultSet {
         ResultSet {
-            cols: cols.iter().map(|(n, t)| ((*n).to_string(), t.clone())).collect(),
+            cols: cols
+                .iter()
+                .map(|(n, t)| ((*n).to_string(), t.clone()))
+                .collect(),
             rows: rows
                 .iter()
                 .map(|r| r.iter().map(|c| c.map(str::to_string)).collect())
@@ -416,8 +422,14 @@ mod tests {
             expanded: true,
             ..PrintOpts::default()
         };
-        let r = rs(&[("id", Ty::Int4), ("name", Ty::Text)], &[&[Some("1"), Some("a")]]);
-        assert_eq!(print_result(&r, &x, None), "-[ RECORD 1 ]\nid   | 1\nname | a\n\n");
+        let r = rs(
+            &[("id", Ty::Int4), ("name", Ty::Text)],
+            &[&[Some("1"), Some("a")]],
+        );
+        assert_eq!(
+            print_result(&r, &x, None),
+            "-[ RECORD 1 ]\nid   | 1\nname | a\n\n"
+        );
     }
 
     #[test]

@@ -96,7 +96,12 @@ pub fn split(text: &str) -> (Vec<Item>, Pending) {
                 while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
                     j += 1;
                 }
-                if j < chars.len() && chars[j] == '$' && !chars[i + 1..j].iter().any(|c| c.is_ascii_digit() && j == i + 2) {
+                if j < chars.len()
+                    && chars[j] == '$'
+                    && !chars[i + 1..j]
+                        .iter()
+                        .any(|c| c.is_ascii_digit() && j == i + 2)
+                {
                     let tag: String = chars[i..=j].iter().collect();
                     buf.push_str(&tag);
                     i = j + 1;

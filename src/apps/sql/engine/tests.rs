@@ -40,8 +40,14 @@ fn run(e: &mut Engine, s: &mut Session, sql: &str) -> (String, String) {
 fn appendix_a_basic_session() {
     let (mut e, mut s) = pg();
     let mut r = |sql: &str| run(&mut e, &mut s, sql);
-    assert_eq!(r("CREATE TABLE test (id INT, data TEXT);").0, "CREATE TABLE\n");
-    assert_eq!(r("INSERT INTO test VALUES (1, 'persistent data');").0, "INSERT 0 1\n");
+    assert_eq!(
+        r("CREATE TABLE test (id INT, data TEXT);").0,
+        "CREATE TABLE\n"
+    );
+    assert_eq!(
+        r("INSERT INTO test VALUES (1, 'persistent data');").0,
+        "INSERT 0 1\n"
+    );
     assert_eq!(
         r("CREATE TABLE test (id INT, data TEXT);").1,
         "ERROR:  relation \"test\" already exists\n"
@@ -59,7 +65,10 @@ fn appendix_a_basic_session() {
         "ERROR:  column \"nosuchcol\" does not exist\nLINE 1: SELECT * FROM test WHERE nosuchcol = 1;\n                                 ^\n"
     );
     r("INSERT INTO test VALUES (2, 'b'), (3, 'c');");
-    assert_eq!(r("INSERT INTO test (data, id) VALUES ('d', 4);").0, "INSERT 0 1\n");
+    assert_eq!(
+        r("INSERT INTO test (data, id) VALUES ('d', 4);").0,
+        "INSERT 0 1\n"
+    );
     assert_eq!(
         r("SELECT * FROM test ORDER BY id DESC;").0,
         " id |      data       \n----+-----------------\n  4 | d\n  3 | c\n  2 | b\n  1 | persistent data\n(4 rows)\n\n"
@@ -72,14 +81,20 @@ fn appendix_a_basic_session() {
         r("SELECT * FROM test WHERE id = 99;").0,
         " id | data \n----+------\n(0 rows)\n\n"
     );
-    assert_eq!(r("UPDATE test SET data = 'updated' WHERE id = 2;").0, "UPDATE 1\n");
+    assert_eq!(
+        r("UPDATE test SET data = 'updated' WHERE id = 2;").0,
+        "UPDATE 1\n"
+    );
     assert_eq!(
         r("SELECT * FROM test;").0,
         " id |      data       \n----+-----------------\n  1 | persistent data\n  3 | c\n  4 | d\n  2 | updated\n(4 rows)\n\n"
     );
     assert_eq!(r("DELETE FROM test WHERE id = 3;").0, "DELETE 1\n");
     assert_eq!(r("DROP TABLE test;").0, "DROP TABLE\n");
-    assert_eq!(r("DROP TABLE test;").1, "ERROR:  table \"test\" does not exist\n");
+    assert_eq!(
+        r("DROP TABLE test;").1,
+        "ERROR:  table \"test\" does not exist\n"
+    );
     assert_eq!(
         r("DROP TABLE IF EXISTS test;"),
         (
@@ -93,13 +108,16 @@ fn appendix_a_basic_session() {
 fn appendix_a_constraints_and_serial() {
     let (mut e, mut s) = pg();
     let mut r = |sql: &str| run(&mut e, &mut s, sql);
-    r("CREATE TABLE IF NOT EXISTS users (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL, email TEXT);");
+    r(
+        "CREATE TABLE IF NOT EXISTS users (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL, email TEXT);",
+    );
     assert_eq!(
         r("CREATE TABLE IF NOT EXISTS users (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL, email TEXT);").1,
         "NOTICE:  relation \"users\" already exists, skipping\n"
     );
     assert_eq!(
-        r("INSERT INTO users (name, email) VALUES ('Alice', 'alice@example.com'), ('Bob', NULL);").0,
+        r("INSERT INTO users (name, email) VALUES ('Alice', 'alice@example.com'), ('Bob', NULL);")
+            .0,
         "INSERT 0 2\n"
     );
     assert_eq!(
@@ -175,10 +193,50 @@ fn random_text_never_panics_and_errors_are_errors() {
         ..Default::default()
     });
     let words = prop::sample::select(vec![
-        "SELECT", "FROM", "WHERE", "INSERT", "INTO", "VALUES", "(", ")", ",", ";", "'x'", "1",
-        "t", "*", "=", "CREATE", "TABLE", "DROP", "id", "INT", "AND", "OR", "NULL", "UPDATE",
-        "SET", "DELETE", "ORDER", "BY", "LIMIT", "GROUP", "COUNT(*)", "\"q\"", "'", "--", "::",
-        "text", "-", "+", "/", "0", "9999999999", "BEGIN", "COMMIT", "ROLLBACK",
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "INSERT",
+        "INTO",
+        "VALUES",
+        "(",
+        ")",
+        ",",
+        ";",
+        "'x'",
+        "1",
+        "t",
+        "*",
+        "=",
+        "CREATE",
+        "TABLE",
+        "DROP",
+        "id",
+        "INT",
+        "AND",
+        "OR",
+        "NULL",
+        "UPDATE",
+        "SET",
+        "DELETE",
+        "ORDER",
+        "BY",
+        "LIMIT",
+        "GROUP",
+        "COUNT(*)",
+        "\"q\"",
+        "'",
+        "--",
+        "::",
+        "text",
+        "-",
+        "+",
+        "/",
+        "0",
+        "9999999999",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
     ]);
     runner
         .run(&prop::collection::vec(words, 0..14), |ws| {

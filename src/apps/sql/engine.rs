@@ -324,8 +324,8 @@ impl Engine {
             ))
             .my(1064, "42000");
         }
-        if is_tok && msg.contains("Unterminated") {
-            let p = pos.unwrap_or(1);
+        if is_tok && (msg.contains("Unterminated") || msg.contains("close delimiter")) {
+            let p = open_quote(&chars).or(pos).unwrap_or(1);
             let rest: String = chars[(p - 1).min(chars.len())..].iter().collect();
             let (what, rest) = if msg.contains("delimited") || rest.starts_with('"') {
                 ("unterminated quoted identifier", rest)
@@ -985,6 +985,11 @@ impl Engine {
                         if pk.is_some() {
                             return Err(SqlError::new(format!(
                                 "multiple primary keys for table \"{name}\" are not allowed"
+                            ))
+                            .at(src.find(
+                                src.pos(cd.name.span.start),
+                                None,
+                                "primary",
                             )));
                         }
                         pk = Some(vec![idx]);
@@ -2562,6 +2567,9 @@ impl Engine {
                     });
                 }
                 Err(match self.dialect {
+                    Dialect::Postgres if qual.is_some() => {
+                        SqlError::new(format!("column {display} does not exist")).at(pos)
+                    }
                     Dialect::Postgres => {
                         SqlError::new(format!("column \"{display}\" does not exist")).at(pos)
                     }
@@ -3506,6 +3514,33 @@ fn cross(a: &[Vec<Value>], b: &[Vec<Value>]) -> Vec<Vec<Value>> {
         }
     }
     out
+}
+
+/// The 1-based position of a quote that is never closed.
+fn open_quote(chars: &[char]) -> Option<usize> {
+    let mut open: Option<(char, usize)> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match open {
+            None if c == '\'' || c == '"' => open = Some((c, i)),
+            None if c == '-' && chars.get(i + 1) == Some(&'-') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            Some((q, _)) if c == q => {
+                if chars.get(i + 1) == Some(&q) {
+                    i += 1;
+                } else {
+                    open = None;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.map(|(_, i)| i + 1)
 }
 
 /// The token PostgreSQL's lexer would report at character `i` (0-based).

@@ -190,6 +190,13 @@ fn print_expanded(rs: &ResultSet, o: &PrintOpts) -> String {
 
 fn print_aligned(rs: &ResultSet, o: &PrintOpts, title: Option<&str>) -> String {
     let n = rs.cols.len();
+    if n == 0 {
+        return if o.tuples_only {
+            "\n".to_string()
+        } else {
+            format!("--\n{}\n\n", footer(rs.rows.len()))
+        };
+    }
     let mut widths: Vec<usize> = rs.cols.iter().map(|(h, _)| width(h)).collect();
     for r in &rs.rows {
         for (i, c) in r.iter().enumerate() {

@@ -876,4 +876,143 @@ mod tests {
             "ERROR 1064 (42000) at line 1: You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near 'SELEC 1' at line 1\n"
         );
     }
+
+    fn boot(env: &[(&str, &str)]) -> (crate::exec::testing::Bench, ContainerKey, Startup) {
+        use k8s_openapi::api::core::v1::{Container, Pod};
+        let mut bench = crate::exec::testing::Bench::new();
+        let vol = crate::store::VolumeId::HostPath {
+            node: "kind-worker".into(),
+            path: "/data/mysql".into(),
+        };
+        let key = bench.container("mysql-0", "mysql:8.4", env, &[("/var/lib/mysql", vol)]);
+        let mut pod = Pod::default();
+        pod.metadata.uid = Some("uid-mysql-0".into());
+        let c = Container {
+            name: "mysql-0".into(),
+            image: Some("mysql:8.4".into()),
+            ..Default::default()
+        };
+        let info = crate::kubelet::ContainerInfo {
+            pod: &pod,
+            container: &c,
+            is_init: false,
+            restart_count: 0,
+            pod_ip: "10.244.1.10",
+        };
+        let mut cx = AppCx {
+            info,
+            since_start: SimDuration::ZERO,
+            rng: &mut bench.rng,
+            now: bench.now,
+            world: &mut bench.world,
+            api: &bench.api,
+            dns: &mut bench.dns,
+        };
+        let mut m = MysqlModel {
+            version: "8.4.6",
+            runs_server: true,
+        };
+        let s = m.start(&mut cx);
+        (bench, key, s)
+    }
+
+    #[test]
+    fn entrypoint_refuses_without_a_password_option() {
+        let (bench, key, s) = boot(&[]);
+        assert_eq!(s.exit.map(|e| e.code), Some(1));
+        let logs: Vec<String> = bench
+            .world
+            .logs(&key)
+            .unwrap()
+            .current
+            .iter()
+            .map(|l| l.text.clone())
+            .collect();
+        assert!(logs.iter().any(|l| l.ends_with(
+            "[ERROR] [Entrypoint]: Database is uninitialized and password option is not specified"
+        )));
+        assert!(logs.contains(&"    - MYSQL_RANDOM_ROOT_PASSWORD".to_string()));
+    }
+
+    #[test]
+    fn first_start_then_client_session() {
+        let (mut bench, key, s) = boot(&[
+            ("MYSQL_ROOT_PASSWORD", "rootpass"),
+            ("MYSQL_DATABASE", "shop"),
+        ]);
+        let ready = s.ready_after.unwrap();
+        assert!((15_000..=30_000).contains(&ready.as_ms()));
+        let r = bench
+            .exec(
+                &key,
+                &["mysql", "-uroot", "-prootpass", "-e", "SELECT 1"],
+                false,
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            r.stderr,
+            "mysql: [Warning] Using a password on the command line interface can be insecure.\nERROR 2002 (HY000): Can't connect to local MySQL server through socket '/var/run/mysqld/mysqld.sock' (2)\n"
+        );
+        bench.now += ready;
+        let r = bench.exec(&key, &["mysql", "-uroot", "-prootpass", "shop", "-e", "CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50), email VARCHAR(100)); INSERT INTO users (name, email) VALUES ('Alice', 'alice@example.com'), ('Bob', NULL)"], false, None).unwrap();
+        assert_eq!((r.stdout.as_str(), r.code), ("", 0));
+        let r = bench
+            .exec(
+                &key,
+                &[
+                    "mysql",
+                    "-uroot",
+                    "-prootpass",
+                    "shop",
+                    "-e",
+                    "SELECT * FROM users",
+                ],
+                true,
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            r.stdout,
+            "+----+-------+-------------------+\n| id | name  | email             |\n+----+-------+-------------------+\n|  1 | Alice | alice@example.com |\n|  2 | Bob   | NULL              |\n+----+-------+-------------------+\n"
+        );
+        let r = bench
+            .exec(
+                &key,
+                &[
+                    "mysql",
+                    "-uroot",
+                    "-prootpass",
+                    "shop",
+                    "-e",
+                    "SELECT * FROM nosuch",
+                ],
+                false,
+                None,
+            )
+            .unwrap();
+        assert!(
+            r.stderr
+                .ends_with("ERROR 1146 (42S02) at line 1: Table 'shop.nosuch' doesn't exist\n")
+        );
+        assert_eq!(r.code, 1);
+        let r = bench
+            .exec(
+                &key,
+                &["mysqladmin", "ping", "-uroot", "-pwrong"],
+                false,
+                None,
+            )
+            .unwrap();
+        assert_eq!(r.code, 0);
+        let r = bench
+            .exec(
+                &key,
+                &["mysqladmin", "-uroot", "-prootpass", "ping"],
+                false,
+                None,
+            )
+            .unwrap();
+        assert_eq!((r.stdout.as_str(), r.code), ("mysqld is alive\n", 0));
+    }
 }

@@ -419,3 +419,65 @@ fn stdin_scripts_and_on_error_stop() {
         ("psql: error: /tmp/nope.sql: No such file or directory\n", 1)
     );
 }
+
+#[test]
+fn interactive_session_prompts_like_psql() {
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    p.psql(&["-U", "postgres", "-c", "CREATE DATABASE appdb;"]);
+    let r = p
+        .bench
+        .exec(
+            &p.key,
+            &["psql", "-U", "postgres"],
+            true,
+            Some("SELECT\n2;\n\\c appdb\n"),
+        )
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "psql (15.17 (Debian 15.17-1.pgdg12+1))\nType \"help\" for help.\n\npostgres=# SELECT\npostgres-# 2;\n ?column? \n----------\n        2\n(1 row)\n\npostgres=# \\c appdb\nYou are now connected to database \"appdb\" as user \"postgres\".\nappdb=# \\q\n"
+    );
+}
+
+#[test]
+fn tcp_clients_need_a_password_from_other_hosts() {
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    // Loopback is trusted by initdb's pg_hba.conf.
+    let (out, _, code) = p.psql(&["-h", "127.0.0.1", "-U", "postgres", "-tAc", "SELECT 1"]);
+    assert_eq!((out.as_str(), code), ("1\n", 0));
+    // The pod's own IP goes through `host all all all scram-sha-256`.
+    let (_, err, code) = p.psql(&["-h", "10.244.1.10", "-U", "postgres", "-c", "SELECT 1"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "psql: error: connection to server at \"10.244.1.10\", port 5432 failed: fe_sendauth: no password supplied\n"
+    );
+    let (_, err, _) = p.psql(&["-h", "nosuch-host", "-U", "postgres", "-c", "SELECT 1"]);
+    assert_eq!(
+        err,
+        "psql: error: could not translate host name \"nosuch-host\" to address: Name or service not known\n"
+    );
+    // pg_dump of the (empty) database has the §2.9 frame.
+    let r = p
+        .bench
+        .exec(&p.key, &["pg_dump", "-U", "postgres"], false, None)
+        .unwrap();
+    assert!(
+        r.stdout
+            .starts_with("--\n-- PostgreSQL database dump\n--\n\n\\restrict ")
+    );
+    assert!(
+        r.stdout
+            .contains("-- Dumped from database version 15.17 (Debian 15.17-1.pgdg12+1)\n")
+    );
+}

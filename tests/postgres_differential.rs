@@ -127,18 +127,29 @@ impl RealServer {
     }
 
     fn psql(&self, sql: &str) -> Outcome {
+        self.psql_args(&["-c", sql], None)
+    }
+
+    fn psql_args(&self, extra: &[&str], stdin: Option<&str>) -> Outcome {
+        use std::io::Write;
         let sock = self.dir.to_string_lossy().to_string();
-        let out = as_pg(
+        let base = ["-X", "-h", &sock, "-U", "postgres", "-d", "postgres"];
+        let mut child = as_pg(
             self.root,
             &self.bin.join("psql"),
-            &[
-                "-X", "-h", &sock, "-U", "postgres", "-d", "postgres", "-c", sql,
-            ],
+            &[&base[..], extra].concat(),
         )
         .env("LANG", "C.UTF-8")
         .env_remove("PGDATABASE")
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("psql runs");
+        if let Some(mut w) = child.stdin.take() {
+            let _ = w.write_all(stdin.unwrap_or("").as_bytes());
+        }
+        let out = child.wait_with_output().expect("psql ends");
         Outcome {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -210,14 +221,14 @@ impl Toy {
     }
 
     fn psql(&mut self, sql: &str) -> Outcome {
+        self.psql_args(&["-c", sql], None)
+    }
+
+    fn psql_args(&mut self, extra: &[&str], stdin: Option<&str>) -> Outcome {
+        let argv = [&["psql", "-X", "-U", "postgres"][..], extra].concat();
         let r = self
             .bench
-            .exec(
-                &self.key,
-                &["psql", "-X", "-U", "postgres", "-c", sql],
-                false,
-                None,
-            )
+            .exec(&self.key, &argv, false, stdin)
             .expect("psql starts in the postgres image");
         Outcome {
             stdout: r.stdout,
@@ -277,4 +288,49 @@ fn corpus_matches_real_postgresql() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn scripts_match_real_postgresql_from_a_file_and_from_stdin() {
+    let script = include_str!("data/postgres_script.sql");
+    let real = RealServer::start();
+    let mut toy = Toy::start();
+    let path = real.dir.join("script.sql");
+    std::fs::write(&path, script).expect("script written");
+    let p = path.to_string_lossy().to_string();
+    let now = toy.bench.now;
+    toy.bench
+        .world
+        .view(&toy.key, now)
+        .expect("container")
+        .mkdir(
+            path.parent()
+                .map(|d| d.to_string_lossy().to_string())
+                .unwrap_or_default()
+                .as_str(),
+            0o755,
+            true,
+        )
+        .expect("dir");
+    toy.bench
+        .world
+        .view(&toy.key, now)
+        .expect("container")
+        .write(&p, script.as_bytes())
+        .expect("file");
+    for (args, stdin) in [
+        (vec!["-f", p.as_str()], None),
+        (vec![], Some(script)),
+        (vec!["-v", "ON_ERROR_STOP=1"], Some(script)),
+        (vec!["-f", "/nonexistent/nope.sql"], None),
+    ] {
+        let a = real.psql_args(&args, stdin);
+        let b = toy.psql_args(&args, stdin);
+        assert_eq!(
+            (a.stdout.as_str(), a.stderr.as_str(), a.code),
+            (b.stdout.as_str(), b.stderr.as_str(), b.code),
+            "psql {args:?} (stdin: {})",
+            stdin.is_some()
+        );
+    }
 }

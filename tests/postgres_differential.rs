@@ -65,14 +65,14 @@ struct RealServer {
 }
 
 impl RealServer {
-    fn start() -> RealServer {
+    fn start(label: &str) -> RealServer {
         let Some(bin) = pg_bin() else {
             panic!(
                 "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: run .ci/run (or `apt-get install -y postgresql`) first"
             );
         };
         let root = is_root();
-        let dir = std::env::temp_dir().join(format!("stsim-pgdiff-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("stsim-pgdiff-{}-{label}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         if root {
@@ -241,7 +241,7 @@ impl Toy {
 #[test]
 fn corpus_matches_real_postgresql() {
     let corpus = include_str!("data/postgres_corpus.txt");
-    let real = RealServer::start();
+    let real = RealServer::start("corpus");
     let mut toy = Toy::start();
     let mut failures = Vec::new();
     let mut compared = 0;
@@ -293,7 +293,7 @@ fn corpus_matches_real_postgresql() {
 #[test]
 fn scripts_match_real_postgresql_from_a_file_and_from_stdin() {
     let script = include_str!("data/postgres_script.sql");
-    let real = RealServer::start();
+    let real = RealServer::start("script");
     let mut toy = Toy::start();
     let path = real.dir.join("script.sql");
     std::fs::write(&path, script).expect("script written");

@@ -579,7 +579,7 @@ impl AppModel for PostgresModel {
                     name: db.clone(),
                     owner: user.clone(),
                 });
-                log.out(tt, "CREATE DATABASE\n");
+                log.out(tt, "CREATE DATABASE\n\n");
             } else {
                 log.out(tt, "");
             }

@@ -481,3 +481,82 @@ fn tcp_clients_need_a_password_from_other_hosts() {
             .contains("-- Dumped from database version 15.17 (Debian 15.17-1.pgdg12+1)\n")
     );
 }
+
+#[test]
+fn env_user_and_db_and_init_scripts_run_once() {
+    let mut bench = Bench::new();
+    let vol = hostpath();
+    let init = VolumeId::HostPath {
+        node: "kind-worker".into(),
+        path: "/init".into(),
+    };
+    let key = bench.container("pg-0", "postgres:15", &[], &[]);
+    let now = bench.now;
+    bench
+        .world
+        .volume(&init, 1 << 20, now)
+        .write(
+            "/01-init.sql",
+            b"CREATE TABLE t (id INT);\nINSERT INTO t VALUES (1);\n",
+            now,
+        )
+        .unwrap();
+    let mut pod = Pod::default();
+    pod.metadata.uid = Some("uid-pg-0".into());
+    let container = Container {
+        name: "pg-0".into(),
+        image: Some("postgres:15".into()),
+        ..Default::default()
+    };
+    let mut p = Pg {
+        bench,
+        key,
+        model: PostgresModel::new(15),
+        pod,
+        container,
+        image: "postgres:15".into(),
+        env: vec![
+            ("POSTGRES_PASSWORD".into(), "pw".into()),
+            ("POSTGRES_USER".into(), "appuser".into()),
+            ("POSTGRES_DB".into(), "appdb".into()),
+        ],
+        mounts: vec![
+            ("/var/lib/postgresql/data".into(), vol),
+            ("/docker-entrypoint-initdb.d".into(), init),
+        ],
+    };
+    // The env reaches the container through its setup: restart with it.
+    let s = p.restart(None);
+    let logs = p.logs();
+    assert!(logs.contains("server started\nCREATE DATABASE\n\n\n/usr/local/bin/docker-entrypoint.sh: running /docker-entrypoint-initdb.d/01-init.sql\nCREATE TABLE\nINSERT 0 1\n\n\nwaiting for server to shut down...."), "{logs}");
+    p.wait(s.ready_after.unwrap().as_ms());
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-c", "SELECT 1;"]).1,
+        "psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: FATAL:  role \"postgres\" does not exist\n"
+    );
+    assert_eq!(
+        p.psql(&["-U", "appuser", "-c", "SELECT 1;"]).1,
+        "psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: FATAL:  database \"appuser\" does not exist\n"
+    );
+    assert_eq!(
+        p.psql(&["-U", "appuser", "-d", "appdb", "-tAc", "SELECT id FROM t;"])
+            .0,
+        "1\n"
+    );
+    // A later start skips initialisation (and the scripts).
+    let s = p.restart(Some(Signal::Int));
+    assert!(!p.logs().contains("running /docker-entrypoint-initdb.d"));
+    p.wait(s.ready_after.unwrap().as_ms());
+    assert_eq!(
+        p.psql(&[
+            "-U",
+            "appuser",
+            "-d",
+            "appdb",
+            "-tAc",
+            "SELECT count(*) FROM t;"
+        ])
+        .0,
+        "1\n"
+    );
+}

@@ -560,3 +560,43 @@ fn env_user_and_db_and_init_scripts_run_once() {
         "1\n"
     );
 }
+
+#[test]
+fn list_databases_and_describe_match_the_captures() {
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    p.psql(&["-U", "postgres", "-c", "CREATE DATABASE appdb;"]);
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-c", "\\l"]).0,
+        "                                                List of databases
+   Name    |  Owner   | Encoding |  Collate   |   Ctype    | ICU Locale | Locale Provider |   Access privileges   
+-----------+----------+----------+------------+------------+------------+-----------------+-----------------------
+ appdb     | postgres | UTF8     | en_US.utf8 | en_US.utf8 |            | libc            | 
+ postgres  | postgres | UTF8     | en_US.utf8 | en_US.utf8 |            | libc            | 
+ template0 | postgres | UTF8     | en_US.utf8 | en_US.utf8 |            | libc            | =c/postgres          +
+           |          |          |            |            |            |                 | postgres=CTc/postgres
+ template1 | postgres | UTF8     | en_US.utf8 | en_US.utf8 |            | libc            | =c/postgres          +
+           |          |          |            |            |            |                 | postgres=CTc/postgres
+(4 rows)
+
+"
+    );
+    p.psql(&["-U", "postgres", "-c", "CREATE TABLE IF NOT EXISTS users (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL, email TEXT);"]);
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-c", "\\d users"]).0,
+        "                                   Table \"public.users\"
+ Column |         Type          | Collation | Nullable |              Default              
+--------+-----------------------+-----------+----------+-----------------------------------
+ id     | integer               |           | not null | nextval('users_id_seq'::regclass)
+ name   | character varying(50) |           | not null | 
+ email  | text                  |           |          | 
+Indexes:
+    \"users_pkey\" PRIMARY KEY, btree (id)
+
+"
+    );
+}

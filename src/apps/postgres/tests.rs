@@ -600,3 +600,49 @@ Indexes:
 "
     );
 }
+
+#[test]
+fn pg_dump_matches_a_real_pg_dump_15() {
+    // testdata/pg_dump_users.sql: the body of a real `pg_dump` (PostgreSQL 15, Debian) of
+    // the same table and rows, from `SET statement_timeout` to the closing comment.
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    p.psql(&[
+        "-U",
+        "postgres",
+        "-c",
+        "CREATE TABLE users (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL, email TEXT);",
+    ]);
+    p.psql(&[
+        "-U",
+        "postgres",
+        "-c",
+        "INSERT INTO users (name, email) VALUES ('Alice', 'a@x'), ('Bob', NULL);",
+    ]);
+    let r = p
+        .bench
+        .exec(&p.key, &["pg_dump", "-U", "postgres"], false, None)
+        .unwrap();
+    let start = r.stdout.find("SET statement_timeout").unwrap();
+    let end = r
+        .stdout
+        .find("-- PostgreSQL database dump complete\n")
+        .unwrap()
+        + "-- PostgreSQL database dump complete\n".len();
+    assert_eq!(
+        &r.stdout[start..end],
+        include_str!("testdata/pg_dump_users.sql")
+    );
+    let key_line = |s: &str, w: &str| {
+        s.lines()
+            .find(|l| l.starts_with(w))
+            .map(|l| l[w.len()..].to_string())
+    };
+    let k1 = key_line(&r.stdout, "\\restrict ").unwrap();
+    assert_eq!(k1.len(), 63);
+    assert_eq!(key_line(&r.stdout, "\\unrestrict "), Some(k1));
+}

@@ -1,19 +1,1018 @@
-//! The `mysql` images: not modelled yet beyond the generic process.
+//! The `mysql` images (§5.1 of the app-model spec): the entrypoint's refusals and first-start
+//! initialisation, `mysqld` keeping its data in `/var/lib/mysql` on the volume (InnoDB's
+//! default durability: every commit is on disk), and the `mysql` / `mysqladmin` clients
+//! over the shared SQL engine in its MySQL dialect.
 
-use crate::exec::ProgramFn;
-use crate::kubelet::AppRegistry;
+use std::collections::BTreeMap;
 
-use super::ImageProfile;
+use k8s_openapi::api::core::v1::Probe;
 
-/// Registers the models of these images.
-pub fn register(_reg: &mut AppRegistry) {}
+use crate::apps::sql::engine::Session;
+use crate::apps::sql::split::{Item, split};
+use crate::apps::sql::{Cluster, Database, Dialect, Engine, ResultSet, Role, SqlError};
+use crate::engine::{SimDuration, SimTime};
+use crate::exec::{ConnectError, ExecCx, ExecResult, ProgramFn};
+use crate::kubelet::{AppCx, AppModel, AppRegistry, Exit, ProbeAnswer, ProbeKind, Signal, Startup};
+use crate::store::{ContainerKey, Fs, Proc, Stream};
 
-/// The programs this module implements.
-pub fn program(_name: &str) -> Option<ProgramFn> {
-    None
+use super::{Flavor, GNU_BASE, ImageProfile};
+
+const DATADIR: &str = "/var/lib/mysql";
+const DATAFILE: &str = "/var/lib/mysql/ibdata1.json";
+const SOCK: &str = "/var/run/mysqld/mysqld.sock";
+
+/// The server version of an image tag.
+pub fn version_of_tag(tag: &str) -> &'static str {
+    if tag.starts_with("8.0") {
+        "8.0.43"
+    } else {
+        "8.4.6"
+    }
 }
 
-/// The profile of an image with this short name and tag, if it is one of these.
-pub fn profile(_short: &str, _tag: &str) -> Option<ImageProfile> {
-    None
+/// The running `mysqld`.
+pub struct MysqlServer {
+    /// The data.
+    pub engine: Engine,
+    /// When it accepts connections on the socket (the temporary init server included).
+    pub socket_from: SimTime,
+    /// When it accepts TCP connections.
+    pub ready: SimTime,
+    /// Shutting down since.
+    pub stopping: Option<SimTime>,
+}
+
+impl MysqlServer {
+    fn save(&self, world: &mut crate::store::World, key: &ContainerKey, now: SimTime) {
+        if let (Some(mut view), Ok(s)) = (
+            world.view(key, now),
+            serde_json::to_string(&self.engine.cluster),
+        ) {
+            let _ = view.write(DATAFILE, s.as_bytes());
+        }
+    }
+}
+
+fn stamp(t: SimTime) -> String {
+    let ms = crate::apps::postgres::server::unix_ms(t);
+    format!(
+        "{}+00:00",
+        crate::apps::sql::value::format_ts(ms - ms.rem_euclid(1000))
+    )
+}
+
+fn server_stamp(t: SimTime) -> String {
+    let ms = crate::apps::postgres::server::unix_ms(t);
+    let base = crate::apps::sql::value::format_ts(ms - ms.rem_euclid(1000)).replace(' ', "T");
+    format!("{base}.{:06}Z", ms.rem_euclid(1000) * 1000)
+}
+
+/// The model of a mysql container.
+pub struct MysqlModel {
+    version: &'static str,
+    runs_server: bool,
+}
+
+impl AppModel for MysqlModel {
+    fn start(&mut self, cx: &mut AppCx<'_>) -> Startup {
+        let key = cx.key();
+        let Some(setup) = cx.world.setup(&key).cloned() else {
+            self.runs_server = false;
+            return Startup {
+                ready_after: Some(SimDuration::ZERO),
+                exit: None,
+            };
+        };
+        let cmd: Vec<String> = setup
+            .command
+            .iter()
+            .chain(setup.args.iter())
+            .cloned()
+            .collect();
+        if cmd.first().is_some_and(|c| {
+            !c.starts_with('-') && !c.ends_with("mysqld") && !c.ends_with("docker-entrypoint.sh")
+        }) {
+            self.runs_server = false;
+            return Startup {
+                ready_after: Some(SimDuration::ZERO),
+                exit: None,
+            };
+        }
+        let env: BTreeMap<String, String> = setup.env.iter().cloned().collect();
+        let get = |k: &str| env.get(k).cloned().unwrap_or_default();
+        let now = cx.now;
+        let v = self.version;
+        let at = |ms: u64| now + SimDuration::from_ms(ms);
+        let note = |t: SimTime, level: &str, text: &str| {
+            format!("{} [{level}] [Entrypoint]: {text}", stamp(t))
+        };
+        let mut lines: Vec<(SimTime, Stream, String)> = Vec::new();
+        let started = format!("Entrypoint script for MySQL Server {v}-1.el9 started.");
+        lines.push((at(20), Stream::Stdout, note(at(20), "Note", &started)));
+        lines.push((
+            at(60),
+            Stream::Stdout,
+            note(at(60), "Note", "Switching to dedicated user 'mysql'"),
+        ));
+        lines.push((at(80), Stream::Stdout, note(at(80), "Note", &started)));
+        let (listing, data) = match cx.world.view(&key, now) {
+            Some(view) => (
+                view.list(DATADIR).unwrap_or_default(),
+                view.read(DATAFILE).ok(),
+            ),
+            None => (Vec::new(), None),
+        };
+        let mut engine;
+        let ready_ms;
+        let socket_ms;
+        if let Some(bytes) = data {
+            let cluster = serde_json::from_slice::<Cluster>(&bytes).unwrap_or_default();
+            engine = Engine::new(cluster, Dialect::Mysql);
+            let t = 1500 + cx.rng.below(2500);
+            let p = at(200);
+            lines.push((p, Stream::Stderr, format!("{} 0 [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld {v}) starting as process 1", server_stamp(p))));
+            lines.push((
+                at(t - 100),
+                Stream::Stderr,
+                format!(
+                    "{} 1 [System] [MY-013577] [InnoDB] InnoDB initialization has ended.",
+                    server_stamp(at(t - 100))
+                ),
+            ));
+            lines.push((at(t), Stream::Stderr, format!("{} 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '{v}'  socket: '{SOCK}'  port: 3306  MySQL Community Server - GPL.", server_stamp(at(t)))));
+            ready_ms = t;
+            socket_ms = t;
+        } else {
+            if get("MYSQL_ROOT_PASSWORD").is_empty()
+                && get("MYSQL_ALLOW_EMPTY_PASSWORD").is_empty()
+                && get("MYSQL_RANDOM_ROOT_PASSWORD").is_empty()
+            {
+                lines.push((at(90), Stream::Stderr, format!("{}\n    You need to specify one of the following as an environment variable:\n    - MYSQL_ROOT_PASSWORD\n    - MYSQL_ALLOW_EMPTY_PASSWORD\n    - MYSQL_RANDOM_ROOT_PASSWORD", note(at(90), "ERROR", "Database is uninitialized and password option is not specified"))));
+                flush(cx, &lines);
+                return Startup {
+                    ready_after: None,
+                    exit: Some(Exit::with_code(SimDuration::from_ms(100), 1)),
+                };
+            }
+            lines.push((
+                at(100),
+                Stream::Stdout,
+                note(at(100), "Note", "Initializing database files"),
+            ));
+            let p = at(120);
+            lines.push((p, Stream::Stderr, format!("{} 0 [System] [MY-013169] [Server] /usr/sbin/mysqld (mysqld {v}) initializing of server in progress as process 80", server_stamp(p))));
+            if !listing.is_empty() {
+                let e = at(200);
+                lines.push((e, Stream::Stderr, format!("{} 0 [ERROR] [MY-010457] [Server] --initialize specified but the data directory has files in it. Aborting.\n{} 0 [ERROR] [MY-013236] [Server] The designated data directory {DATADIR}/ is unusable. You can remove all files that the server added to it.\n{} 0 [ERROR] [MY-010119] [Server] Aborting", server_stamp(e), server_stamp(e), server_stamp(e))));
+                flush(cx, &lines);
+                return Startup {
+                    ready_after: None,
+                    exit: Some(Exit::with_code(SimDuration::from_ms(300), 1)),
+                };
+            }
+            let total = 15_000 + cx.rng.below(15_000);
+            let f = |x: u64| at(total * x / 100);
+            let mut cluster = Cluster::default();
+            for d in ["information_schema", "mysql", "performance_schema", "sys"] {
+                cluster.databases.insert(
+                    d.to_string(),
+                    Database {
+                        owner: "root".into(),
+                        ..Database::default()
+                    },
+                );
+            }
+            let pw = get("MYSQL_ROOT_PASSWORD");
+            cluster.roles.insert(
+                "root".into(),
+                Role {
+                    password: Some(pw),
+                    superuser: true,
+                },
+            );
+            lines.push((f(40), Stream::Stderr, format!("{} 6 [Warning] [MY-010453] [Server] root@localhost is created with an empty password ! Please consider switching off the --initialize-insecure option.", server_stamp(f(40)))));
+            lines.push((
+                f(55),
+                Stream::Stdout,
+                note(f(55), "Note", "Database files initialized"),
+            ));
+            lines.push((
+                f(56),
+                Stream::Stdout,
+                note(f(56), "Note", "Starting temporary server"),
+            ));
+            lines.push((f(65), Stream::Stderr, format!("{} 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '{v}'  socket: '{SOCK}'  port: 0  MySQL Community Server - GPL.", server_stamp(f(65)))));
+            lines.push((
+                f(66),
+                Stream::Stdout,
+                note(f(66), "Note", "Temporary server started."),
+            ));
+            let db = get("MYSQL_DATABASE");
+            if !db.is_empty() {
+                cluster.databases.insert(
+                    db.clone(),
+                    Database {
+                        owner: "root".into(),
+                        ..Database::default()
+                    },
+                );
+                lines.push((
+                    f(70),
+                    Stream::Stdout,
+                    note(f(70), "Note", &format!("Creating database {db}")),
+                ));
+            }
+            let user = get("MYSQL_USER");
+            if !user.is_empty() {
+                cluster.roles.insert(
+                    user.clone(),
+                    Role {
+                        password: Some(get("MYSQL_PASSWORD")),
+                        superuser: false,
+                    },
+                );
+                lines.push((
+                    f(71),
+                    Stream::Stdout,
+                    note(f(71), "Note", &format!("Creating user {user}")),
+                ));
+                if !db.is_empty() {
+                    lines.push((
+                        f(72),
+                        Stream::Stdout,
+                        note(
+                            f(72),
+                            "Note",
+                            &format!("Giving user {user} access to schema {db}"),
+                        ),
+                    ));
+                }
+            }
+            lines.push((
+                f(75),
+                Stream::Stdout,
+                note(f(75), "Note", "Stopping temporary server"),
+            ));
+            lines.push((
+                f(85),
+                Stream::Stdout,
+                note(f(85), "Note", "Temporary server stopped"),
+            ));
+            lines.push((f(86), Stream::Stdout, String::new()));
+            lines.push((
+                f(86),
+                Stream::Stdout,
+                note(
+                    f(86),
+                    "Note",
+                    "MySQL init process done. Ready for start up.",
+                ),
+            ));
+            lines.push((f(86), Stream::Stdout, String::new()));
+            lines.push((at(total), Stream::Stderr, format!("{} 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '{v}'  socket: '{SOCK}'  port: 3306  MySQL Community Server - GPL.", server_stamp(at(total)))));
+            engine = Engine::new(cluster, Dialect::Mysql);
+            ready_ms = total;
+            socket_ms = total * 65 / 100;
+            if let Some(mut view) = cx.world.view(&key, now) {
+                for d in ["mysql", "performance_schema", "sys", "#innodb_redo"] {
+                    let _ = view.mkdir(&format!("{DATADIR}/{d}"), 0o750, true);
+                }
+            }
+        }
+        engine.dialect = Dialect::Mysql;
+        let srv = MysqlServer {
+            engine,
+            socket_from: at(socket_ms),
+            ready: at(ready_ms),
+            stopping: None,
+        };
+        srv.save(cx.world, &key, now);
+        flush(cx, &lines);
+        let mut proc = Proc::new("mysqld", Box::new(srv));
+        proc.listening.insert(3306, at(ready_ms));
+        cx.world.procs.insert(key, proc);
+        Startup {
+            ready_after: Some(SimDuration::from_ms(ready_ms)),
+            exit: None,
+        }
+    }
+
+    fn probe(&mut self, cx: &mut AppCx<'_>, _kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
+        if !self.runs_server {
+            return ProbeAnswer::Success;
+        }
+        let key = cx.key();
+        let ready = cx
+            .world
+            .procs
+            .get(&key)
+            .and_then(|p| p.state.downcast_ref::<MysqlServer>())
+            .is_some_and(|s| cx.now >= s.ready && s.stopping.is_none());
+        if ready {
+            ProbeAnswer::Success
+        } else {
+            ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
+                probe,
+                cx.info.pod_ip,
+            ))
+        }
+    }
+
+    fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {
+        if !self.runs_server {
+            return Some(Exit::with_code(SimDuration::ZERO, 128 + signal.number()));
+        }
+        let key = cx.key();
+        let now = cx.now;
+        if let Some(s) = cx
+            .world
+            .procs
+            .get_mut(&key)
+            .and_then(|p| p.state.downcast_mut::<MysqlServer>())
+        {
+            s.stopping = Some(now);
+        }
+        let t = now + SimDuration::from_ms(1200);
+        cx.log_at(SimDuration::ZERO, Stream::Stderr, &format!("{} 0 [System] [MY-013172] [Server] Received SHUTDOWN from user <via user signal>. Shutting down mysqld (Version: {}).", server_stamp(now), self.version));
+        cx.log_at(SimDuration::from_ms(1200), Stream::Stderr, &format!("{} 0 [System] [MY-010910] [Server] /usr/sbin/mysqld: Shutdown complete (mysqld {})  MySQL Community Server - GPL.", server_stamp(t), self.version));
+        Some(Exit::with_code(SimDuration::from_ms(1250), 0))
+    }
+}
+
+fn flush(cx: &mut AppCx<'_>, lines: &[(SimTime, Stream, String)]) {
+    let key = cx.key();
+    for (t, s, l) in lines {
+        cx.world.log(&key, *t, *s, l);
+    }
+}
+
+/// Registers the mysql model.
+pub fn register(reg: &mut AppRegistry) {
+    reg.register("mysql", |info| {
+        let image = info.container.image.as_deref().unwrap_or("mysql");
+        let r = crate::kubelet::image::ImageRef::parse(image);
+        Box::new(MysqlModel {
+            version: version_of_tag(r.tag()),
+            runs_server: true,
+        })
+    });
+}
+
+/// The programs this module implements.
+pub fn program(name: &str) -> Option<ProgramFn> {
+    match name {
+        "mysql" => Some(mysql),
+        "mysqladmin" => Some(mysqladmin),
+        _ => None,
+    }
+}
+
+fn layer(fs: &mut Fs, now: SimTime) {
+    super::base_layer(fs, now);
+    for d in [
+        "/var/lib/mysql",
+        "/var/run/mysqld",
+        "/docker-entrypoint-initdb.d",
+    ] {
+        let _ = fs.mkdir_p(d, 0o755, now);
+    }
+}
+
+/// The profile of `mysql:<tag>`.
+pub fn profile(short: &str, tag: &str) -> Option<ImageProfile> {
+    if short != "mysql" {
+        return None;
+    }
+    let v = version_of_tag(tag);
+    let mut programs: Vec<String> = GNU_BASE.iter().map(|s| (*s).to_string()).collect();
+    programs.extend(
+        [
+            "mysql",
+            "mysqladmin",
+            "mysqld",
+            "mysqldump",
+            "docker-entrypoint.sh",
+            "gosu",
+        ]
+        .iter()
+        .map(|s| (*s).to_string()),
+    );
+    Some(ImageProfile {
+        programs,
+        env: vec![
+            ("PATH".into(), super::DEBIAN_PATH.into()),
+            ("GOSU_VERSION".into(), "1.17".into()),
+            ("MYSQL_MAJOR".into(), v[..3].to_string()),
+            ("MYSQL_VERSION".into(), format!("{v}-1.el9")),
+        ],
+        workdir: "/".into(),
+        flavor: Flavor::Gnu,
+        layer,
+    })
+}
+
+/// MySQL's boxed table (a terminal or `-t`).
+pub fn boxed(rs: &ResultSet) -> String {
+    let cell = |c: &Option<String>| c.clone().unwrap_or_else(|| "NULL".into());
+    let mut w: Vec<usize> = rs.cols.iter().map(|(n, _)| n.chars().count()).collect();
+    for r in &rs.rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(cell(c).chars().count());
+        }
+    }
+    let rule: String = format!(
+        "+{}+\n",
+        w.iter()
+            .map(|x| "-".repeat(x + 2))
+            .collect::<Vec<_>>()
+            .join("+")
+    );
+    let mut o = rule.clone();
+    let head: Vec<String> = rs
+        .cols
+        .iter()
+        .zip(&w)
+        .map(|((n, _), x)| format!(" {n:<x$} "))
+        .collect();
+    o.push_str(&format!("|{}|\n", head.join("|")));
+    o.push_str(&rule);
+    for r in &rs.rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&rs.cols)
+            .zip(&w)
+            .map(|((c, (_, ty)), x)| {
+                let s = cell(c);
+                if ty.is_numeric() {
+                    format!(" {s:>x$} ")
+                } else {
+                    format!(" {s:<x$} ")
+                }
+            })
+            .collect();
+        o.push_str(&format!("|{}|\n", cells.join("|")));
+    }
+    o.push_str(&rule);
+    o
+}
+
+fn tabbed(rs: &ResultSet, names: bool) -> String {
+    let mut o = String::new();
+    if names {
+        let h: Vec<&str> = rs.cols.iter().map(|(n, _)| n.as_str()).collect();
+        o.push_str(&h.join("\t"));
+        o.push('\n');
+    }
+    for r in &rs.rows {
+        let cells: Vec<String> = r
+            .iter()
+            .map(|c| {
+                c.as_deref()
+                    .map(|s| {
+                        s.replace('\\', "\\\\")
+                            .replace('\n', "\\n")
+                            .replace('\t', "\\t")
+                    })
+                    .unwrap_or_else(|| "NULL".into())
+            })
+            .collect();
+        o.push_str(&cells.join("\t"));
+        o.push('\n');
+    }
+    o
+}
+
+/// How a client reached mysqld, or the error text and exit code.
+fn mysql_connect(
+    cx: &mut ExecCx<'_>,
+    prog: &str,
+    host: Option<&str>,
+    user: &str,
+    password: Option<&str>,
+) -> Result<ContainerKey, (String, i32)> {
+    let now = cx.now();
+    let socket = host.is_none_or(|h| h == "localhost");
+    let key = if socket {
+        let own = cx.key.clone();
+        let ok = cx
+            .world
+            .procs
+            .get(&own)
+            .and_then(|p| p.state.downcast_ref::<MysqlServer>())
+            .is_some_and(|s| now >= s.socket_from && s.stopping.is_none());
+        if !ok {
+            return Err((
+                format!(
+                    "ERROR 2002 (HY000): Can't connect to local MySQL server through socket '{SOCK}' (2)"
+                ),
+                1,
+            ));
+        }
+        own
+    } else {
+        let h = host.unwrap_or("");
+        match cx.connect(h, 3306) {
+            Ok(k) => k,
+            Err(ConnectError::UnknownHost(_)) => {
+                return Err((
+                    format!("ERROR 2005 (HY000): Unknown MySQL server host '{h}' (-2)"),
+                    1,
+                ));
+            }
+            Err(ConnectError::Refused { .. }) => {
+                return Err((
+                    format!(
+                        "ERROR 2003 (HY000): Can't connect to MySQL server on '{h}:3306' (111)"
+                    ),
+                    1,
+                ));
+            }
+            Err(ConnectError::Timeout { .. }) => {
+                cx.spend(SimDuration::from_secs(10));
+                return Err((
+                    format!(
+                        "ERROR 2003 (HY000): Can't connect to MySQL server on '{h}:3306' (110)"
+                    ),
+                    1,
+                ));
+            }
+        }
+    };
+    let _ = prog;
+    let role = cx
+        .world
+        .procs
+        .get(&key)
+        .and_then(|p| p.state.downcast_ref::<MysqlServer>())
+        .and_then(|s| s.engine.cluster.roles.get(user).cloned());
+    let shown_host = if socket {
+        "localhost".to_string()
+    } else {
+        cx.setup().pod_ip.clone()
+    };
+    let ok = role.is_some_and(|r| r.password.as_deref().unwrap_or("") == password.unwrap_or(""));
+    if !ok {
+        return Err((
+            format!(
+                "ERROR 1045 (28000): Access denied for user '{user}'@'{shown_host}' (using password: {})",
+                if password.is_some_and(|p| !p.is_empty()) {
+                    "YES"
+                } else {
+                    "NO"
+                }
+            ),
+            1,
+        ));
+    }
+    Ok(key)
+}
+
+/// The `mysql` client.
+pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
+    let mut user = "root".to_string();
+    let mut password: Option<String> = None;
+    let mut host: Option<String> = None;
+    let mut exec: Option<String> = None;
+    let mut db: Option<String> = None;
+    let mut names = true;
+    let mut table = cx.tty;
+    let mut prompt_pw = false;
+    let mut i = 1;
+    while i < argv.len() {
+        let a = argv[i].clone();
+        i += 1;
+        let next = |i: &mut usize| {
+            let v = argv.get(*i).cloned().unwrap_or_default();
+            *i += 1;
+            v
+        };
+        match a.as_str() {
+            "-u" | "--user" => user = next(&mut i),
+            "-h" | "--host" => host = Some(next(&mut i)),
+            "-e" | "--execute" => exec = Some(next(&mut i)),
+            "-D" | "--database" => db = Some(next(&mut i)),
+            "-P" | "--port" => {
+                next(&mut i);
+            }
+            "-p" | "--password" => prompt_pw = true,
+            "-N" | "--skip-column-names" => names = false,
+            "-t" | "--table" => table = true,
+            "-B" | "--batch" | "-s" | "--silent" => table = false,
+            _ if a.starts_with("--password=") => password = Some(a[11..].to_string()),
+            _ if a.starts_with("--user=") => user = a[7..].to_string(),
+            _ if a.starts_with("--host=") => host = Some(a[7..].to_string()),
+            _ if a.starts_with("--execute=") => exec = Some(a[10..].to_string()),
+            _ if a.starts_with("--database=") => db = Some(a[11..].to_string()),
+            _ if a.starts_with("-p") => password = Some(a[2..].to_string()),
+            _ if a.starts_with("-u") => user = a[2..].to_string(),
+            _ if a.starts_with("-h") => host = Some(a[2..].to_string()),
+            _ if a.starts_with("-e") => exec = Some(a[2..].to_string()),
+            _ if a.starts_with("-D") => db = Some(a[2..].to_string()),
+            _ if a.starts_with('-') => {
+                return ExecResult::fail(
+                    format!("mysql: [ERROR] mysql: unknown option '{a}'.\n"),
+                    7,
+                );
+            }
+            _ => db = Some(a),
+        }
+    }
+    let mut err = String::new();
+    let mut out = String::new();
+    if password.is_some() {
+        err.push_str(
+            "mysql: [Warning] Using a password on the command line interface can be insecure.\n",
+        );
+    }
+    let mut stdin = cx.stdin.clone();
+    if prompt_pw {
+        out.push_str("Enter password: ");
+        if cx.tty {
+            let line = stdin
+                .as_deref()
+                .and_then(|s| s.lines().next())
+                .map(str::to_string);
+            stdin = stdin.map(|s| {
+                s.split_once('\n')
+                    .map(|x| x.1.to_string())
+                    .unwrap_or_default()
+            });
+            password = line;
+            out.push('\n');
+        } else {
+            password = Some(String::new());
+        }
+    }
+    let key = match mysql_connect(cx, "mysql", host.as_deref(), &user, password.as_deref()) {
+        Ok(k) => k,
+        Err((e, code)) => {
+            err.push_str(&e);
+            err.push('\n');
+            return ExecResult {
+                stdout: out,
+                stderr: err,
+                code,
+            };
+        }
+    };
+    let now = cx.now();
+    let text = match (&exec, &stdin) {
+        (Some(e), _) => e.clone(),
+        (None, Some(s)) => s.clone(),
+        (None, None) => String::new(),
+    };
+    let mut sess = Session::new(&user, db.as_deref().unwrap_or(""), "");
+    sess.now_ms = crate::apps::postgres::server::unix_ms(now);
+    let mut proc = match cx.world.procs.remove(&key) {
+        Some(p) => p,
+        None => {
+            return ExecResult::fail(
+                "ERROR 2013 (HY000): Lost connection to MySQL server during query\n",
+                1,
+            );
+        }
+    };
+    let mut code = 0;
+    if let Some(srv) = proc.state.downcast_mut::<MysqlServer>() {
+        if let Some(d) = &db
+            && !srv.engine.cluster.databases.contains_key(d)
+        {
+            err.push_str(&format!("ERROR 1049 (42000): Unknown database '{d}'\n"));
+            code = 1;
+        } else {
+            let (items, _) = split(&text);
+            let mut changed = false;
+            for it in items {
+                let Item::Sql { text: sql, line } = it else {
+                    continue;
+                };
+                let reply = srv.engine.query(&mut sess, &sql);
+                changed |= !reply.committed.is_empty();
+                for r in &reply.results {
+                    if let Some(rs) = &r.rows
+                        && !rs.rows.is_empty()
+                    {
+                        out.push_str(&if table { boxed(rs) } else { tabbed(rs, names) });
+                    }
+                }
+                if let Some(e) = reply.error {
+                    err.push_str(&mysql_error(&e, line, exec.is_some() || stdin.is_some()));
+                    code = 1;
+                    break;
+                }
+            }
+            if changed {
+                srv.save(cx.world, &key, now);
+            }
+        }
+    }
+    cx.world.procs.insert(key, proc);
+    ExecResult {
+        stdout: out,
+        stderr: err,
+        code,
+    }
+}
+
+/// `ERROR 1146 (42S02) at line 1: Table 'shop.nosuch' doesn't exist`.
+pub fn mysql_error(e: &SqlError, line: usize, batch: bool) -> String {
+    let (code, state) = e.mysql.unwrap_or((1064, "42000"));
+    let at = if batch {
+        format!(" at line {line}")
+    } else {
+        String::new()
+    };
+    format!("ERROR {code} ({state}){at}: {}\n", e.message)
+}
+
+/// `mysqladmin ping` (and `status`/`version` minimal answers).
+pub fn mysqladmin(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
+    let mut user = "root".to_string();
+    let mut password = None;
+    let mut host = None;
+    let mut cmd = String::new();
+    let mut i = 1;
+    while i < argv.len() {
+        let a = argv[i].clone();
+        i += 1;
+        match a.as_str() {
+            "-u" | "--user" => {
+                user = argv.get(i).cloned().unwrap_or_default();
+                i += 1;
+            }
+            "-h" | "--host" => {
+                host = argv.get(i).cloned();
+                i += 1;
+            }
+            _ if a.starts_with("-p") => password = Some(a[2..].to_string()),
+            _ if a.starts_with("--password=") => password = Some(a[11..].to_string()),
+            _ if a.starts_with("-u") => user = a[2..].to_string(),
+            _ if a.starts_with("-h") => host = Some(a[2..].to_string()),
+            _ if !a.starts_with('-') => cmd = a,
+            _ => {}
+        }
+    }
+    let mut err = String::new();
+    if password.as_deref().is_some_and(|p| !p.is_empty()) {
+        err.push_str("mysqladmin: [Warning] Using a password on the command line interface can be insecure.\n");
+    }
+    let shown = host.clone().unwrap_or_else(|| "localhost".into());
+    match mysql_connect(
+        cx,
+        "mysqladmin",
+        host.as_deref(),
+        &user,
+        password.as_deref(),
+    ) {
+        Ok(_) => ExecResult {
+            stdout: if cmd == "ping" {
+                "mysqld is alive\n".into()
+            } else {
+                String::new()
+            },
+            stderr: err,
+            code: 0,
+        },
+        Err((e, _)) => {
+            let msg = e.split_once(": ").map(|x| x.1).unwrap_or(&e).to_string();
+            err.push_str(&format!(
+                "mysqladmin: connect to server at '{shown}' failed\nerror: '{msg}'\n"
+            ));
+            if e.contains("1045") {
+                return ExecResult {
+                    stdout: String::new(),
+                    stderr: err,
+                    code: 0,
+                };
+            }
+            if e.contains("2002") {
+                err.push_str(&format!(
+                    "Check that mysqld is running and that the socket: '{SOCK}' exists!\n"
+                ));
+            }
+            ExecResult {
+                stdout: String::new(),
+                stderr: err,
+                code: 1,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apps::sql::Ty;
+
+    fn users() -> ResultSet {
+        ResultSet {
+            cols: vec![
+                ("id".into(), Ty::Int4),
+                ("name".into(), Ty::Text),
+                ("email".into(), Ty::Text),
+            ],
+            rows: vec![
+                vec![
+                    Some("1".into()),
+                    Some("Alice".into()),
+                    Some("alice@example.com".into()),
+                ],
+                vec![Some("2".into()), Some("Bob".into()), None],
+            ],
+        }
+    }
+
+    #[test]
+    fn boxed_and_tabbed_tables_match_the_captures() {
+        assert_eq!(
+            boxed(&users()),
+            "+----+-------+-------------------+\n| id | name  | email             |\n+----+-------+-------------------+\n|  1 | Alice | alice@example.com |\n|  2 | Bob   | NULL              |\n+----+-------+-------------------+\n"
+        );
+        assert_eq!(
+            tabbed(&users(), true),
+            "id\tname\temail\n1\tAlice\talice@example.com\n2\tBob\tNULL\n"
+        );
+    }
+
+    #[test]
+    fn engine_speaks_mysql() {
+        let mut cluster = Cluster::default();
+        cluster.databases.insert("shop".into(), Database::default());
+        let mut e = Engine::new(cluster, Dialect::Mysql);
+        let mut s = Session::new("root", "shop", "");
+        let r = e.query(&mut s, "SELECT * FROM nosuch");
+        assert_eq!(
+            mysql_error(r.error.as_ref().unwrap(), 1, true),
+            "ERROR 1146 (42S02) at line 1: Table 'shop.nosuch' doesn't exist\n"
+        );
+        let mut s2 = Session::new("root", "", "");
+        let r = e.query(&mut s2, "SELECT * FROM users");
+        assert_eq!(
+            mysql_error(r.error.as_ref().unwrap(), 1, true),
+            "ERROR 1046 (3D000) at line 1: No database selected\n"
+        );
+        e.query(&mut s, "CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50), email VARCHAR(100))");
+        e.query(
+            &mut s,
+            "INSERT INTO users (name, email) VALUES ('Alice', 'alice@example.com'), ('Bob', NULL)",
+        );
+        let r = e.query(&mut s, "SELECT COUNT(*) FROM users");
+        let rs = r.results[0].rows.clone().unwrap();
+        assert_eq!(
+            boxed(&rs),
+            "+----------+\n| COUNT(*) |\n+----------+\n|        2 |\n+----------+\n"
+        );
+        assert_eq!(tabbed(&rs, true), "COUNT(*)\n2\n");
+        let r = e.query(&mut s, "SELECT * FROM users");
+        assert_eq!(
+            tabbed(r.results[0].rows.as_ref().unwrap(), true),
+            "id\tname\temail\n1\tAlice\talice@example.com\n2\tBob\tNULL\n"
+        );
+        let r = e.query(&mut s, "SHOW DATABASES");
+        assert_eq!(r.results[0].rows.as_ref().unwrap().cols[0].0, "Database");
+        let r = e.query(&mut s, "SELEC 1");
+        assert_eq!(
+            mysql_error(r.error.as_ref().unwrap(), 1, true),
+            "ERROR 1064 (42000) at line 1: You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near 'SELEC 1' at line 1\n"
+        );
+    }
+
+    fn boot(env: &[(&str, &str)]) -> (crate::exec::testing::Bench, ContainerKey, Startup) {
+        use k8s_openapi::api::core::v1::{Container, Pod};
+        let mut bench = crate::exec::testing::Bench::new();
+        let vol = crate::store::VolumeId::HostPath {
+            node: "kind-worker".into(),
+            path: "/data/mysql".into(),
+        };
+        let key = bench.container("mysql-0", "mysql:8.4", env, &[("/var/lib/mysql", vol)]);
+        let mut pod = Pod::default();
+        pod.metadata.uid = Some("uid-mysql-0".into());
+        let c = Container {
+            name: "mysql-0".into(),
+            image: Some("mysql:8.4".into()),
+            ..Default::default()
+        };
+        let info = crate::kubelet::ContainerInfo {
+            pod: &pod,
+            container: &c,
+            is_init: false,
+            restart_count: 0,
+            pod_ip: "10.244.1.10",
+        };
+        let mut cx = AppCx {
+            info,
+            since_start: SimDuration::ZERO,
+            rng: &mut bench.rng,
+            now: bench.now,
+            world: &mut bench.world,
+            api: &bench.api,
+            dns: &mut bench.dns,
+        };
+        let mut m = MysqlModel {
+            version: "8.4.6",
+            runs_server: true,
+        };
+        let s = m.start(&mut cx);
+        (bench, key, s)
+    }
+
+    #[test]
+    fn entrypoint_refuses_without_a_password_option() {
+        let (bench, key, s) = boot(&[]);
+        assert_eq!(s.exit.map(|e| e.code), Some(1));
+        let logs: Vec<String> = bench
+            .world
+            .logs(&key)
+            .unwrap()
+            .current
+            .iter()
+            .map(|l| l.text.clone())
+            .collect();
+        assert!(logs.iter().any(|l| l.ends_with(
+            "[ERROR] [Entrypoint]: Database is uninitialized and password option is not specified"
+        )));
+        assert!(logs.contains(&"    - MYSQL_RANDOM_ROOT_PASSWORD".to_string()));
+    }
+
+    #[test]
+    fn first_start_then_client_session() {
+        let (mut bench, key, s) = boot(&[
+            ("MYSQL_ROOT_PASSWORD", "rootpass"),
+            ("MYSQL_DATABASE", "shop"),
+        ]);
+        let ready = s.ready_after.unwrap();
+        assert!((15_000..=30_000).contains(&ready.as_ms()));
+        let r = bench
+            .exec(
+                &key,
+                &["mysql", "-uroot", "-prootpass", "-e", "SELECT 1"],
+                false,
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            r.stderr,
+            "mysql: [Warning] Using a password on the command line interface can be insecure.\nERROR 2002 (HY000): Can't connect to local MySQL server through socket '/var/run/mysqld/mysqld.sock' (2)\n"
+        );
+        bench.now += ready;
+        let r = bench.exec(&key, &["mysql", "-uroot", "-prootpass", "shop", "-e", "CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50), email VARCHAR(100)); INSERT INTO users (name, email) VALUES ('Alice', 'alice@example.com'), ('Bob', NULL)"], false, None).unwrap();
+        assert_eq!((r.stdout.as_str(), r.code), ("", 0));
+        let r = bench
+            .exec(
+                &key,
+                &[
+                    "mysql",
+                    "-uroot",
+                    "-prootpass",
+                    "shop",
+                    "-e",
+                    "SELECT * FROM users",
+                ],
+                true,
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            r.stdout,
+            "+----+-------+-------------------+\n| id | name  | email             |\n+----+-------+-------------------+\n|  1 | Alice | alice@example.com |\n|  2 | Bob   | NULL              |\n+----+-------+-------------------+\n"
+        );
+        let r = bench
+            .exec(
+                &key,
+                &[
+                    "mysql",
+                    "-uroot",
+                    "-prootpass",
+                    "shop",
+                    "-e",
+                    "SELECT * FROM nosuch",
+                ],
+                false,
+                None,
+            )
+            .unwrap();
+        assert!(
+            r.stderr
+                .ends_with("ERROR 1146 (42S02) at line 1: Table 'shop.nosuch' doesn't exist\n")
+        );
+        assert_eq!(r.code, 1);
+        let r = bench
+            .exec(
+                &key,
+                &["mysqladmin", "ping", "-uroot", "-pwrong"],
+                false,
+                None,
+            )
+            .unwrap();
+        assert_eq!(r.code, 0);
+        let r = bench
+            .exec(
+                &key,
+                &["mysqladmin", "-uroot", "-prootpass", "ping"],
+                false,
+                None,
+            )
+            .unwrap();
+        assert_eq!((r.stdout.as_str(), r.code), ("mysqld is alive\n", 0));
+    }
 }

@@ -332,6 +332,8 @@ pub struct Client {
     pub err: String,
     /// `\q` was given.
     pub quit: bool,
+    /// What psql's own error messages start with (`psql:file:line: error: ` in `-f` mode).
+    pub log_prefix: String,
 }
 
 impl Client {
@@ -394,7 +396,8 @@ impl Client {
                 }
                 rows.sort();
                 if rows.is_empty() {
-                    self.err.push_str("Did not find any relations.\n");
+                    self.err
+                        .push_str(&format!("{}Did not find any relations.\n", self.log_prefix));
                     return true;
                 }
                 let rs = ResultSet {
@@ -425,14 +428,11 @@ impl Client {
                 let c = be.cluster();
                 let db = c.databases.get(&sess.db).cloned().unwrap_or_default();
                 let Some(t) = db.tables.get(&want) else {
-                    if name == "dt" {
-                        self.err
-                            .push_str(&format!("Did not find any relation named \"{want}\".\n"));
-                    } else {
-                        self.err
-                            .push_str(&format!("Did not find any relation named \"{want}\".\n"));
-                    }
-                    return true;
+                    self.err.push_str(&format!(
+                        "{}Did not find any relation named \"{want}\".\n",
+                        self.log_prefix
+                    ));
+                    return false;
                 };
                 if name == "dt" {
                     let rs = ResultSet {
@@ -578,8 +578,10 @@ impl Client {
                 true
             }
             _ => {
-                self.err
-                    .push_str(&format!("invalid command \\{name}\nTry \\? for help.\n"));
+                self.err.push_str(&format!(
+                    "{}invalid command \\{name}\nTry \\? for help.\n",
+                    self.log_prefix
+                ));
                 false
             }
         }
@@ -604,7 +606,14 @@ impl Client {
                         .unwrap_or_default();
                     (self.show(&reply, text, &prefix), *line)
                 }
-                Item::Meta { text, line } => (self.meta(be, sess, text), *line),
+                Item::Meta { text, line } => {
+                    self.log_prefix = file
+                        .map(|f| format!("psql:{f}:{line}: error: "))
+                        .unwrap_or_default();
+                    let ok = self.meta(be, sess, text);
+                    self.log_prefix.clear();
+                    (ok, *line)
+                }
             };
             let _ = line;
             if self.quit {

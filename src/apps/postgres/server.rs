@@ -251,10 +251,9 @@ pub fn with_server<R>(
         return None;
     };
     let mut logs = Vec::new();
-    let r = match world.view(key, now) {
-        Some(mut view) => Some(f(srv, &mut view, &mut logs)),
-        None => None,
-    };
+    let r = world
+        .view(key, now)
+        .map(|mut view| f(srv, &mut view, &mut logs));
     world.procs.insert(key.clone(), proc);
     for (at, line) in logs {
         world.log(key, at, Stream::Stderr, &line);
@@ -580,7 +579,7 @@ impl AppModel for PostgresModel {
                     name: db.clone(),
                     owner: user.clone(),
                 });
-                log.out(tt, "CREATE DATABASE\n");
+                log.out(tt, "CREATE DATABASE\n\n");
             } else {
                 log.out(tt, "");
             }

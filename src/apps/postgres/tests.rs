@@ -419,3 +419,230 @@ fn stdin_scripts_and_on_error_stop() {
         ("psql: error: /tmp/nope.sql: No such file or directory\n", 1)
     );
 }
+
+#[test]
+fn interactive_session_prompts_like_psql() {
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    p.psql(&["-U", "postgres", "-c", "CREATE DATABASE appdb;"]);
+    let r = p
+        .bench
+        .exec(
+            &p.key,
+            &["psql", "-U", "postgres"],
+            true,
+            Some("SELECT\n2;\n\\c appdb\n"),
+        )
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "psql (15.17 (Debian 15.17-1.pgdg12+1))\nType \"help\" for help.\n\npostgres=# SELECT\npostgres-# 2;\n ?column? \n----------\n        2\n(1 row)\n\npostgres=# \\c appdb\nYou are now connected to database \"appdb\" as user \"postgres\".\nappdb=# \\q\n"
+    );
+}
+
+#[test]
+fn tcp_clients_need_a_password_from_other_hosts() {
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    // Loopback is trusted by initdb's pg_hba.conf.
+    let (out, _, code) = p.psql(&["-h", "127.0.0.1", "-U", "postgres", "-tAc", "SELECT 1"]);
+    assert_eq!((out.as_str(), code), ("1\n", 0));
+    // The pod's own IP goes through `host all all all scram-sha-256`.
+    let (_, err, code) = p.psql(&["-h", "10.244.1.10", "-U", "postgres", "-c", "SELECT 1"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "psql: error: connection to server at \"10.244.1.10\", port 5432 failed: fe_sendauth: no password supplied\n"
+    );
+    let (_, err, _) = p.psql(&["-h", "nosuch-host", "-U", "postgres", "-c", "SELECT 1"]);
+    assert_eq!(
+        err,
+        "psql: error: could not translate host name \"nosuch-host\" to address: Name or service not known\n"
+    );
+    // pg_dump of the (empty) database has the §2.9 frame.
+    let r = p
+        .bench
+        .exec(&p.key, &["pg_dump", "-U", "postgres"], false, None)
+        .unwrap();
+    assert!(
+        r.stdout
+            .starts_with("--\n-- PostgreSQL database dump\n--\n\n\\restrict ")
+    );
+    assert!(
+        r.stdout
+            .contains("-- Dumped from database version 15.17 (Debian 15.17-1.pgdg12+1)\n")
+    );
+}
+
+#[test]
+fn env_user_and_db_and_init_scripts_run_once() {
+    let mut bench = Bench::new();
+    let vol = hostpath();
+    let init = VolumeId::HostPath {
+        node: "kind-worker".into(),
+        path: "/init".into(),
+    };
+    let key = bench.container("pg-0", "postgres:15", &[], &[]);
+    let now = bench.now;
+    bench
+        .world
+        .volume(&init, 1 << 20, now)
+        .write(
+            "/01-init.sql",
+            b"CREATE TABLE t (id INT);\nINSERT INTO t VALUES (1);\n",
+            now,
+        )
+        .unwrap();
+    let mut pod = Pod::default();
+    pod.metadata.uid = Some("uid-pg-0".into());
+    let container = Container {
+        name: "pg-0".into(),
+        image: Some("postgres:15".into()),
+        ..Default::default()
+    };
+    let mut p = Pg {
+        bench,
+        key,
+        model: PostgresModel::new(15),
+        pod,
+        container,
+        image: "postgres:15".into(),
+        env: vec![
+            ("POSTGRES_PASSWORD".into(), "pw".into()),
+            ("POSTGRES_USER".into(), "appuser".into()),
+            ("POSTGRES_DB".into(), "appdb".into()),
+        ],
+        mounts: vec![
+            ("/var/lib/postgresql/data".into(), vol),
+            ("/docker-entrypoint-initdb.d".into(), init),
+        ],
+    };
+    // The env reaches the container through its setup: restart with it.
+    let s = p.restart(None);
+    let logs = p.logs();
+    assert!(logs.contains("server started\nCREATE DATABASE\n\n\n/usr/local/bin/docker-entrypoint.sh: running /docker-entrypoint-initdb.d/01-init.sql\nCREATE TABLE\nINSERT 0 1\n\n\nwaiting for server to shut down...."), "{logs}");
+    p.wait(s.ready_after.unwrap().as_ms());
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-c", "SELECT 1;"]).1,
+        "psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: FATAL:  role \"postgres\" does not exist\n"
+    );
+    assert_eq!(
+        p.psql(&["-U", "appuser", "-c", "SELECT 1;"]).1,
+        "psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: FATAL:  database \"appuser\" does not exist\n"
+    );
+    assert_eq!(
+        p.psql(&["-U", "appuser", "-d", "appdb", "-tAc", "SELECT id FROM t;"])
+            .0,
+        "1\n"
+    );
+    // A later start skips initialisation (and the scripts).
+    let s = p.restart(Some(Signal::Int));
+    assert!(!p.logs().contains("running /docker-entrypoint-initdb.d"));
+    p.wait(s.ready_after.unwrap().as_ms());
+    assert_eq!(
+        p.psql(&[
+            "-U",
+            "appuser",
+            "-d",
+            "appdb",
+            "-tAc",
+            "SELECT count(*) FROM t;"
+        ])
+        .0,
+        "1\n"
+    );
+}
+
+#[test]
+fn list_databases_and_describe_match_the_captures() {
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    p.psql(&["-U", "postgres", "-c", "CREATE DATABASE appdb;"]);
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-c", "\\l"]).0,
+        "                                                List of databases
+   Name    |  Owner   | Encoding |  Collate   |   Ctype    | ICU Locale | Locale Provider |   Access privileges   
+-----------+----------+----------+------------+------------+------------+-----------------+-----------------------
+ appdb     | postgres | UTF8     | en_US.utf8 | en_US.utf8 |            | libc            | 
+ postgres  | postgres | UTF8     | en_US.utf8 | en_US.utf8 |            | libc            | 
+ template0 | postgres | UTF8     | en_US.utf8 | en_US.utf8 |            | libc            | =c/postgres          +
+           |          |          |            |            |            |                 | postgres=CTc/postgres
+ template1 | postgres | UTF8     | en_US.utf8 | en_US.utf8 |            | libc            | =c/postgres          +
+           |          |          |            |            |            |                 | postgres=CTc/postgres
+(4 rows)
+
+"
+    );
+    p.psql(&["-U", "postgres", "-c", "CREATE TABLE IF NOT EXISTS users (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL, email TEXT);"]);
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-c", "\\d users"]).0,
+        "                                   Table \"public.users\"
+ Column |         Type          | Collation | Nullable |              Default              
+--------+-----------------------+-----------+----------+-----------------------------------
+ id     | integer               |           | not null | nextval('users_id_seq'::regclass)
+ name   | character varying(50) |           | not null | 
+ email  | text                  |           |          | 
+Indexes:
+    \"users_pkey\" PRIMARY KEY, btree (id)
+
+"
+    );
+}
+
+#[test]
+fn pg_dump_matches_a_real_pg_dump_15() {
+    // testdata/pg_dump_users.sql: the body of a real `pg_dump` (PostgreSQL 15, Debian) of
+    // the same table and rows, from `SET statement_timeout` to the closing comment.
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    p.psql(&[
+        "-U",
+        "postgres",
+        "-c",
+        "CREATE TABLE users (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL, email TEXT);",
+    ]);
+    p.psql(&[
+        "-U",
+        "postgres",
+        "-c",
+        "INSERT INTO users (name, email) VALUES ('Alice', 'a@x'), ('Bob', NULL);",
+    ]);
+    let r = p
+        .bench
+        .exec(&p.key, &["pg_dump", "-U", "postgres"], false, None)
+        .unwrap();
+    let start = r.stdout.find("SET statement_timeout").unwrap();
+    let end = r
+        .stdout
+        .find("-- PostgreSQL database dump complete\n")
+        .unwrap()
+        + "-- PostgreSQL database dump complete\n".len();
+    assert_eq!(
+        &r.stdout[start..end],
+        include_str!("testdata/pg_dump_users.sql")
+    );
+    let key_line = |s: &str, w: &str| {
+        s.lines()
+            .find(|l| l.starts_with(w))
+            .map(|l| l[w.len()..].to_string())
+    };
+    let k1 = key_line(&r.stdout, "\\restrict ").unwrap();
+    assert_eq!(k1.len(), 63);
+    assert_eq!(key_line(&r.stdout, "\\unrestrict "), Some(k1));
+}

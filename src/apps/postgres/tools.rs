@@ -278,7 +278,7 @@ pub fn pg_dump(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             if ty != "bigint" {
                 o.push_str(&format!("    AS {ty}\n"));
             }
-            o.push_str(&format!("    START WITH 1\n    INCREMENT BY 1\n    NO MINVALUE\n    NO MAXVALUE\n    CACHE 1;\n\n\nALTER SEQUENCE public.{name} OWNER TO {owner};\n\n"));
+            o.push_str(&format!("    START WITH 1\n    INCREMENT BY 1\n    NO MINVALUE\n    NO MAXVALUE\n    CACHE 1;\n\n\nALTER TABLE public.{name} OWNER TO {owner};\n\n"));
             o.push_str(&format!("--\n-- Name: {name}; Type: SEQUENCE OWNED BY; Schema: public; Owner: {owner}\n--\n\nALTER SEQUENCE public.{name} OWNED BY public.{tname}.{cname};\n\n\n"));
         }
     }

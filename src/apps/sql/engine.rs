@@ -169,6 +169,9 @@ struct Scope<'a> {
 /// A typed value.
 type TV = (Value, Ty);
 
+/// Output columns and rows.
+type Rows = (Vec<(String, Ty)>, Vec<Vec<Value>>);
+
 const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max"];
 
 fn contains_aggregate(e: &Expr) -> bool {
@@ -248,7 +251,7 @@ fn cmp_values(a: &Value, b: &Value) -> Ordering {
         (Value::Null, _) => Ordering::Greater,
         (_, Value::Null) => Ordering::Less,
         _ => match (to_dec(a), to_dec(b)) {
-            (Some(x), Some(y)) => Dec::cmp(x, y),
+            (Some(x), Some(y)) => Dec::compare(x, y),
             _ => format!("{a:?}").cmp(&format!("{b:?}")),
         },
     }
@@ -321,8 +324,8 @@ impl Engine {
             ))
             .my(1064, "42000");
         }
-        if is_tok && msg.contains("Unterminated") {
-            let p = pos.unwrap_or(1);
+        if is_tok && (msg.contains("Unterminated") || msg.contains("close delimiter")) {
+            let p = open_quote(&chars).or(pos).unwrap_or(1);
             let rest: String = chars[(p - 1).min(chars.len())..].iter().collect();
             let (what, rest) = if msg.contains("delimited") || rest.starts_with('"') {
                 ("unterminated quoted identifier", rest)
@@ -547,7 +550,7 @@ impl Engine {
             Statement::Truncate(t) => {
                 let mut targets = Vec::new();
                 for tt in &t.table_names {
-                    let (db, tb) = self.table(sess, &tt.name, src)?;
+                    let (db, tb) = self.table(sess, &tt.name, src).map_err(|e| e.at(None))?;
                     targets.push((db, tb.name.clone()));
                 }
                 for (db, table) in targets {
@@ -982,6 +985,11 @@ impl Engine {
                         if pk.is_some() {
                             return Err(SqlError::new(format!(
                                 "multiple primary keys for table \"{name}\" are not allowed"
+                            ))
+                            .at(src.find(
+                                src.pos(cd.name.span.start),
+                                None,
+                                "primary",
                             )));
                         }
                         pk = Some(vec![idx]);
@@ -1360,10 +1368,8 @@ impl Engine {
             .map(Option::unwrap_or_default_null)
             .collect();
         for (i, c) in t.columns.iter().enumerate() {
-            if c.ty == Ty::Timestamp || c.ty == Ty::Timestamptz {
-                if let Value::Ts(0) = vals[i] {
-                    vals[i] = Value::Ts(sess.now_ms);
-                }
+            if (c.ty == Ty::Timestamp || c.ty == Ty::Timestamptz) && vals[i] == Value::Ts(0) {
+                vals[i] = Value::Ts(sess.now_ms);
             }
             if c.not_null && vals[i].is_null() {
                 let row: Vec<String> = vals
@@ -1882,7 +1888,7 @@ impl Engine {
                         return Err(SqlError::new("cannot drop the currently open database"));
                     }
                     if name == "template1" || name == "template0" {
-                        return Err(SqlError::new(format!("cannot drop a template database")));
+                        return Err(SqlError::new("cannot drop a template database".to_string()));
                     }
                     let ch = Change::DropDb { name: name.clone() };
                     self.cluster.apply(&ch);
@@ -1918,7 +1924,7 @@ impl Engine {
     }
 
     /// FROM: the columns and rows of the joined relations.
-    fn from_clause(
+    fn relations(
         &mut self,
         sess: &mut Session,
         from: &[ast::TableWithJoins],
@@ -2034,7 +2040,7 @@ impl Engine {
         sess: &mut Session,
         q: &Query,
         src: &Src<'_>,
-    ) -> Result<(Vec<(String, Ty)>, Vec<Vec<Value>>), SqlError> {
+    ) -> Result<Rows, SqlError> {
         let (cols, mut rows, order_keys) = match q.body.as_ref() {
             SetExpr::Select(s) => self.select(sess, s, q, src)?,
             SetExpr::Values(v) => {
@@ -2051,13 +2057,14 @@ impl Engine {
                         let (v, ty) = self.eval(e, &scope, sess, src)?;
                         if types.len() <= i {
                             types.push(ty);
-                        } else if types[i] == Ty::Unknown
+                        } else if (types[i] == Ty::Unknown
                             || (!v.is_null()
                                 && types[i] != ty
                                 && ty.is_numeric()
-                                && types[i].is_numeric())
+                                && types[i].is_numeric()))
+                            && ty != Ty::Unknown
                         {
-                            if ty != Ty::Unknown {
+                            {
                                 types[i] = if matches!(ty, Ty::Numeric(_))
                                     || matches!(types[i], Ty::Numeric(_))
                                 {
@@ -2198,7 +2205,7 @@ impl Engine {
         let (scols, srows) = if s.from.is_empty() {
             (Vec::new(), vec![Vec::new()])
         } else {
-            self.from_clause(sess, &s.from, src)?
+            self.relations(sess, &s.from, src)?
         };
         let keep = self.filter(sess, &scols, &srows, s.selection.as_ref(), src)?;
         let rows: Vec<Vec<Value>> = srows
@@ -2380,7 +2387,7 @@ impl Engine {
         rows: &[Vec<Value>],
         items: &[SelectItem],
         src: &Src<'_>,
-    ) -> Result<(Vec<(String, Ty)>, Vec<Vec<Value>>), SqlError> {
+    ) -> Result<Rows, SqlError> {
         let mut out_cols = Vec::new();
         let mut out = Vec::new();
         for r in rows {
@@ -2450,7 +2457,7 @@ impl Engine {
                 }
                 SelectItem::UnnamedExpr(e) => {
                     let (v, ty) = self.eval(e, scope, sess, src)?;
-                    cols.push((self.col_name(e, src), ty));
+                    cols.push((self.col_name(e), ty));
                     vals.push(v);
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
@@ -2474,13 +2481,13 @@ impl Engine {
         Ok((cols, vals))
     }
 
-    fn col_name(&self, e: &Expr, src: &Src<'_>) -> String {
+    fn col_name(&self, e: &Expr) -> String {
         if self.dialect == Dialect::Mysql {
             // MySQL names a column by its text as written.
-            let (Some(a), Some(b)) = (src.pos(e.span().start), src.pos(e.span().end)) else {
-                return e.to_string();
+            return match e {
+                Expr::Identifier(i) => i.value.clone(),
+                _ => e.to_string(),
             };
-            return src.text.chars().skip(a - 1).take(b - a + 1).collect();
         }
         match e {
             Expr::Identifier(i) => fold(i),
@@ -2500,7 +2507,7 @@ impl Engine {
                 expr, data_type, ..
             } => match expr.as_ref() {
                 Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_) => {
-                    self.col_name(expr, src)
+                    self.col_name(expr)
                 }
                 _ => {
                     let n = data_type.to_string().to_lowercase();
@@ -2513,7 +2520,7 @@ impl Engine {
                     }
                 }
             },
-            Expr::Nested(inner) => self.col_name(inner, src),
+            Expr::Nested(inner) => self.col_name(inner),
             Expr::Case { .. } => "case".into(),
             _ => "?column?".into(),
         }
@@ -2560,6 +2567,9 @@ impl Engine {
                     });
                 }
                 Err(match self.dialect {
+                    Dialect::Postgres if qual.is_some() => {
+                        SqlError::new(format!("column {display} does not exist")).at(pos)
+                    }
                     Dialect::Postgres => {
                         SqlError::new(format!("column \"{display}\" does not exist")).at(pos)
                     }
@@ -3118,9 +3128,9 @@ impl Engine {
                     return Err(op_err(self));
                 };
                 let r = match op {
-                    BinaryOperator::Plus => Dec::add(a, b),
-                    BinaryOperator::Minus => Dec::sub(a, b),
-                    BinaryOperator::Multiply => Dec::mul(a, b),
+                    BinaryOperator::Plus => Dec::plus(a, b),
+                    BinaryOperator::Minus => Dec::minus(a, b),
+                    BinaryOperator::Multiply => Dec::times(a, b),
                     BinaryOperator::Divide => {
                         if b.m == 0 {
                             return match self.dialect {
@@ -3129,9 +3139,9 @@ impl Engine {
                             };
                         }
                         if self.dialect == Dialect::Mysql {
-                            Dec::div(a, b).and_then(|d| d.with_scale(a.scale + 4))
+                            Dec::divide(a, b).and_then(|d| d.with_scale(a.scale + 4))
                         } else {
-                            Dec::div(a, b)
+                            Dec::divide(a, b)
                         }
                     }
                     BinaryOperator::Modulo => {
@@ -3252,7 +3262,7 @@ impl Engine {
                     } else if ty.is_numeric() {
                         let mut s = Dec::int(0);
                         for v in &vals {
-                            s = Dec::add(s, to_dec(v).unwrap_or(Dec::int(0)))
+                            s = Dec::plus(s, to_dec(v).unwrap_or(Dec::int(0)))
                                 .ok_or_else(|| SqlError::new("value overflows numeric format"))?;
                         }
                         Ok((Value::Num(s), Ty::Numeric(None)))
@@ -3273,14 +3283,14 @@ impl Engine {
                     }
                     let mut s = Dec::int(0);
                     for v in &vals {
-                        s = Dec::add(s, to_dec(v).unwrap_or(Dec::int(0)))
+                        s = Dec::plus(s, to_dec(v).unwrap_or(Dec::int(0)))
                             .ok_or_else(|| SqlError::new("value overflows numeric format"))?;
                     }
                     let n = Dec::int(vals.len() as i64);
                     let r = if self.dialect == Dialect::Mysql {
-                        Dec::div(s, n).and_then(|d| d.with_scale(s.scale + 4))
+                        Dec::divide(s, n).and_then(|d| d.with_scale(s.scale + 4))
                     } else {
-                        Dec::div(s, n)
+                        Dec::divide(s, n)
                     };
                     Ok((Value::Num(r.unwrap_or(Dec::int(0))), Ty::Numeric(None)))
                 }
@@ -3378,7 +3388,7 @@ impl Engine {
                 let secs = to_dec(&argv[0].0)
                     .or_else(|| text_arg(self, 0).and_then(|s| Dec::parse(&s)))
                     .unwrap_or(Dec::int(0));
-                let ms = Dec::mul(secs, Dec::int(1000))
+                let ms = Dec::times(secs, Dec::int(1000))
                     .and_then(Dec::to_i64)
                     .unwrap_or(0)
                     .max(0);
@@ -3504,6 +3514,33 @@ fn cross(a: &[Vec<Value>], b: &[Vec<Value>]) -> Vec<Vec<Value>> {
         }
     }
     out
+}
+
+/// The 1-based position of a quote that is never closed.
+fn open_quote(chars: &[char]) -> Option<usize> {
+    let mut open: Option<(char, usize)> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match open {
+            None if c == '\'' || c == '"' => open = Some((c, i)),
+            None if c == '-' && chars.get(i + 1) == Some(&'-') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            Some((q, _)) if c == q => {
+                if chars.get(i + 1) == Some(&q) {
+                    i += 1;
+                } else {
+                    open = None;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.map(|(_, i)| i + 1)
 }
 
 /// The token PostgreSQL's lexer would report at character `i` (0-based).

@@ -60,7 +60,7 @@ pub fn print_result(rs: &ResultSet, o: &PrintOpts, title: Option<&str>) -> Strin
 
 fn print_csv(rs: &ResultSet, o: &PrintOpts) -> String {
     let q = |s: &str| -> String {
-        if s.contains([',', '"', '\n', '\r']) || s.is_empty() && false {
+        if s.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
             s.to_string()
@@ -190,6 +190,13 @@ fn print_expanded(rs: &ResultSet, o: &PrintOpts) -> String {
 
 fn print_aligned(rs: &ResultSet, o: &PrintOpts, title: Option<&str>) -> String {
     let n = rs.cols.len();
+    if n == 0 {
+        return if o.tuples_only {
+            "\n".to_string()
+        } else {
+            format!("--\n{}\n\n", footer(rs.rows.len()))
+        };
+    }
     let mut widths: Vec<usize> = rs.cols.iter().map(|(h, _)| width(h)).collect();
     for r in &rs.rows {
         for (i, c) in r.iter().enumerate() {

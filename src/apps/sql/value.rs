@@ -203,7 +203,7 @@ impl Dec {
     }
 
     /// `a + b`.
-    pub fn add(a: Dec, b: Dec) -> Option<Dec> {
+    pub fn plus(a: Dec, b: Dec) -> Option<Dec> {
         let (x, y, s) = Dec::align(a, b)?;
         Some(Dec {
             m: x.checked_add(y)?,
@@ -212,12 +212,12 @@ impl Dec {
     }
 
     /// `a - b`.
-    pub fn sub(a: Dec, b: Dec) -> Option<Dec> {
-        Dec::add(a, Dec { m: -b.m, ..b })
+    pub fn minus(a: Dec, b: Dec) -> Option<Dec> {
+        Dec::plus(a, Dec { m: -b.m, ..b })
     }
 
     /// `a * b`.
-    pub fn mul(a: Dec, b: Dec) -> Option<Dec> {
+    pub fn times(a: Dec, b: Dec) -> Option<Dec> {
         Some(Dec {
             m: a.m.checked_mul(b.m)?,
             scale: a.scale + b.scale,
@@ -225,7 +225,7 @@ impl Dec {
     }
 
     /// `a / b` with PostgreSQL's result scale (at least 16 significant digits).
-    pub fn div(a: Dec, b: Dec) -> Option<Dec> {
+    pub fn divide(a: Dec, b: Dec) -> Option<Dec> {
         if b.m == 0 {
             return None;
         }
@@ -280,7 +280,7 @@ impl Dec {
     }
 
     /// Compares numerically.
-    pub fn cmp(a: Dec, b: Dec) -> std::cmp::Ordering {
+    pub fn compare(a: Dec, b: Dec) -> std::cmp::Ordering {
         match Dec::align(a, b) {
             Some((x, y, _)) => x.cmp(&y),
             None => (a.m.signum()).cmp(&b.m.signum()),
@@ -467,11 +467,11 @@ mod tests {
     fn decimals_print_and_divide_like_postgres() {
         assert_eq!(Dec::parse("1.5").unwrap().to_string(), "1.5");
         assert_eq!(Dec::parse("-0.25").unwrap().to_string(), "-0.25");
-        let avg = Dec::div(Dec::int(3), Dec::int(2)).unwrap();
+        let avg = Dec::divide(Dec::int(3), Dec::int(2)).unwrap();
         assert_eq!(avg.to_string(), "1.5000000000000000");
-        let avg = Dec::div(Dec::int(6), Dec::int(3)).unwrap();
+        let avg = Dec::divide(Dec::int(6), Dec::int(3)).unwrap();
         assert_eq!(avg.to_string(), "2.0000000000000000");
-        let avg = Dec::div(Dec::int(10), Dec::int(3)).unwrap();
+        let avg = Dec::divide(Dec::int(10), Dec::int(3)).unwrap();
         assert_eq!(avg.to_string(), "3.3333333333333333");
     }
 

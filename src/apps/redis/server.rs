@@ -128,6 +128,10 @@ pub struct RedisServer {
     aof_seq: Option<u64>,
     aof_last_db: Option<usize>,
     aof_base_size: u64,
+    /// Appends to the incr file not yet known to be fsynced: (instant, file length after).
+    aof_unsynced: Vec<(SimTime, u64)>,
+    /// Length of the incr file known to be on disk.
+    aof_synced_len: u64,
     /// Log lines not yet written to the container's log: (instant, text).
     pub outbox: Vec<(SimTime, String)>,
     /// Hex ids for `INFO` (`run_id`, `master_replid`).
@@ -289,6 +293,8 @@ impl RedisServer {
             aof_seq: None,
             aof_last_db: None,
             aof_base_size: 0,
+            aof_unsynced: Vec::new(),
+            aof_synced_len: 0,
             outbox: Vec::new(),
             run_id: ids.0,
             replid: ids.1,
@@ -663,6 +669,8 @@ impl RedisServer {
         }
         self.aof_seq = Some(seq);
         self.aof_last_db = None;
+        self.aof_unsynced.clear();
+        self.aof_synced_len = 0;
     }
 
     fn aof_append(&mut self, view: &mut View<'_>, db: usize, argv: &[String]) {
@@ -678,7 +686,56 @@ impl RedisServer {
             self.aof_last_db = Some(db);
         }
         bytes.extend(persist::resp_command(argv));
-        let _ = view.append(&path, &bytes);
+        if view.append(&path, &bytes).is_ok() {
+            let len = view.read(&path).map_or(0, |d| d.len() as u64);
+            if self.config.appendfsync == "always" {
+                self.aof_synced_len = len;
+            } else {
+                self.aof_unsynced.push((view.now, len));
+            }
+        }
+    }
+
+    /// How much of the AOF incr file is on disk (not only in the kernel's page cache) at
+    /// `at`: `appendfsync everysec` fsyncs once a second, `no` leaves it to the kernel
+    /// (about every 30 s), `always` before replying.
+    pub fn durable_aof_len(&self, at: SimTime) -> u64 {
+        let period_ms = match self.config.appendfsync.as_str() {
+            "always" => {
+                return self
+                    .aof_unsynced
+                    .last()
+                    .map_or(self.aof_synced_len, |x| x.1);
+            }
+            "no" => 30_000,
+            _ => 1_000,
+        };
+        let since = at.saturating_since(self.started).as_ms();
+        let boundary = self.started + SimDuration::from_ms(since / period_ms * period_ms);
+        self.aof_unsynced
+            .iter()
+            .filter(|(t, _)| *t < boundary)
+            .map(|(_, l)| *l)
+            .max()
+            .unwrap_or(self.aof_synced_len)
+            .max(self.aof_synced_len)
+    }
+
+    /// The node crashed at `at`: AOF bytes not yet fsynced are lost (the incr file is cut
+    /// back to its durable length).
+    pub fn lose_unsynced_aof(&mut self, view: &mut View<'_>, at: SimTime) {
+        let Some(seq) = self.aof_seq else { return };
+        let path = format!(
+            "{}/{}.{seq}.incr.aof",
+            self.aof_dir(),
+            self.config.appendfilename
+        );
+        let keep = self.durable_aof_len(at) as usize;
+        if let Ok(data) = view.read(&path)
+            && data.len() > keep
+        {
+            let _ = view.write(&path, &data[..keep]);
+        }
     }
 
     fn aof_current_size(&self, view: &View<'_>) -> u64 {

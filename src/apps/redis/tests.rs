@@ -625,6 +625,33 @@ fn what_survives_what_truth_table() {
 }
 
 #[test]
+fn node_crash_loses_the_last_second_of_aof_everysec_but_sigkill_does_not() {
+    for (fsync, crash, b_kept) in [
+        ("everysec", true, false),
+        ("everysec", false, true),
+        ("always", true, true),
+    ] {
+        let mut r = Rig::new(
+            "redis:7.0",
+            &["--appendonly", "yes", "--appendfsync", fsync],
+        );
+        r.out(&["SET", "a", "1"], false);
+        r.advance(SimDuration::from_ms(1_500));
+        r.out(&["SET", "b", "2"], false);
+        r.advance(SimDuration::from_ms(100));
+        if crash {
+            let now = r.bench.now;
+            node_crash(&mut r.bench.world, &r.key, now);
+        }
+        r.kill();
+        r.boot();
+        assert_eq!(r.out(&["EXISTS", "a"], false), "1\n", "{fsync} {crash}");
+        let b = if b_kept { "1\n" } else { "0\n" };
+        assert_eq!(r.out(&["EXISTS", "b"], false), b, "{fsync} {crash}");
+    }
+}
+
+#[test]
 fn dump_rdb_then_restart_with_appendonly_starts_empty() {
     let mut r = Rig::new("redis:7.0", &[]);
     r.out(&["SET", "old", "1"], false);

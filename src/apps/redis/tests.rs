@@ -2,6 +2,7 @@
 
 use k8s_openapi::api::core::v1::{Container, Pod};
 
+use super::server::human_bytes;
 use super::*;
 use crate::engine::SimTime;
 use crate::exec::testing::Bench;
@@ -335,6 +336,37 @@ fn info_persistence_is_byte_exact_with_crlf() {
         r.out(&["INFO", "keyspace"], false),
         "# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n"
     );
+}
+
+#[test]
+fn plain_info_has_redis_7_0_sections_in_order() {
+    let mut r = Rig::new("redis:7.0", &[]);
+    r.out(&["GET"], false);
+    let info = r.out(&["INFO"], false);
+    let heads: Vec<&str> = info.split("\r\n").filter(|l| l.starts_with('#')).collect();
+    assert_eq!(
+        heads,
+        [
+            "# Server",
+            "# Clients",
+            "# Memory",
+            "# Persistence",
+            "# Stats",
+            "# Replication",
+            "# CPU",
+            "# Modules",
+            "# Errorstats",
+            "# Cluster",
+            "# Keyspace"
+        ]
+    );
+    // Sections are separated by one empty line; every line ends in CR LF.
+    assert!(info.contains("io_threads_active:0\r\n\r\n# Clients\r\n"));
+    assert!(info.contains("\r\n# Errorstats\r\nerrorstat_ERR:count=1\r\n"));
+    assert!(!info.replace("\r\n", "").contains('\n'));
+    assert_eq!(human_bytes(940_688), "918.64K");
+    assert_eq!(human_bytes(200), "200B");
+    assert_eq!(human_bytes(12_267_520), "11.70M");
 }
 
 #[test]

@@ -24,6 +24,7 @@ mod delete;
 mod describe;
 mod drain;
 pub mod errors;
+mod exec;
 pub mod flags;
 mod get;
 mod label;
@@ -39,6 +40,8 @@ mod watch;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_exec;
 
 use std::path::{Path, PathBuf};
 
@@ -75,6 +78,10 @@ pub struct Session {
     namespace: String,
     base_dir: PathBuf,
     watch_quiet: SimDuration,
+    /// The random stream of programs run by `exec`.
+    exec_rng: crate::engine::SimRng,
+    /// Files `kubectl cp` wrote on the learner's machine (kept in memory), by the path given.
+    local_files: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 /// Why a command stopped: errors for `CheckErr`, or text kubectl prints itself.
@@ -84,6 +91,14 @@ pub(crate) enum Failure {
     Errors(Vec<KubectlError>),
     /// Printed as is on stderr (it ends with a newline), exit 1.
     Text(String),
+    /// Printed as is on stderr, and kubectl exits with `code` (a command in a container
+    /// that failed).
+    Exit {
+        /// The text.
+        text: String,
+        /// The exit code.
+        code: i32,
+    },
 }
 
 impl From<ApiError> for Failure {
@@ -203,11 +218,14 @@ impl Session {
     /// A session over `sim`, in namespace `default`, reading `-f` paths relative to the
     /// process's working directory.
     pub fn new(sim: Sim) -> Session {
+        let exec_rng = sim.fork_rng("kubectl-exec");
         Session {
             sim,
             namespace: "default".to_string(),
             base_dir: PathBuf::new(),
             watch_quiet: WATCH_QUIET_PERIOD,
+            exec_rng,
+            local_files: std::collections::BTreeMap::new(),
         }
     }
 
@@ -274,6 +292,10 @@ impl Session {
             match f {
                 Failure::Errors(errors) => out.stderr.push_str(&check_err(&errors)),
                 Failure::Text(t) => out.stderr.push_str(&t),
+                Failure::Exit { text, code } => {
+                    out.stderr.push_str(&text);
+                    out.exit_code = code;
+                }
             }
         }
         out
@@ -291,23 +313,15 @@ impl Session {
     }
 }
 
-/// Commands kubectl has that need application models (a later issue).
-const NOT_YET: &[&str] = &[
-    "exec",
-    "logs",
-    "run",
-    "cp",
-    "attach",
-    "port-forward",
-    "debug",
-];
+/// Commands kubectl has that stsim does not model.
+const NOT_YET: &[&str] = &["attach", "port-forward", "debug"];
 
 fn dispatch(cx: &mut Cx) -> CmdResult {
     let path = cx.p.command.path;
     let top = path.split(' ').next().unwrap_or(path);
     if NOT_YET.contains(&top) {
         return Err(Failure::Text(format!(
-            "stsim: `kubectl {top}` is not supported yet (it needs the application models)\n"
+            "stsim: `kubectl {top}` is not supported by the simulator\n"
         )));
     }
     match path {
@@ -344,6 +358,10 @@ fn dispatch(cx: &mut Cx) -> CmdResult {
         "cordon" => drain::cordon(cx, true),
         "uncordon" => drain::cordon(cx, false),
         "drain" => drain::drain(cx),
+        "exec" => exec::exec(cx),
+        "logs" => exec::logs(cx),
+        "run" => exec::run(cx),
+        "cp" => exec::cp(cx),
         "api-resources" => misc::api_resources(cx),
         "version" => misc::version(cx),
         other => Err(Failure::Text(format!(

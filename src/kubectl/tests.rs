@@ -1079,14 +1079,14 @@ fn api_resources_version_and_unsupported_commands() {
         ok(&run(&mut s, "version")),
         "Client Version: v1.35.0\nKustomize Version: v5.7.1\nServer Version: v1.35.0\n"
     );
-    let out = run(&mut s, "exec web-0 -- ls");
+    let out = run(&mut s, "port-forward web-0 8080:80");
     assert_eq!(out.exit_code, 1);
-    assert_eq!(
-        out.stderr,
-        "stsim: `kubectl exec` is not supported yet (it needs the application models)\n"
+    assert!(
+        out.stderr
+            .starts_with("stsim: `kubectl port-forward` is not supported by the simulator"),
+        "{}",
+        out.stderr
     );
-    let out = run(&mut s, "logs web-0");
-    assert!(out.stderr.contains("`kubectl logs` is not supported yet"));
     let out = run(&mut s, "expose sts web");
     assert!(
         out.stderr

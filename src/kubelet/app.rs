@@ -372,6 +372,9 @@ pub struct AppRegistry {
     models: BTreeMap<String, AppFactory>,
     default_model: AppFactory,
     images: BTreeMap<String, ImageFacts>,
+    /// Asked first: a model chosen by what the container runs rather than by its image (a
+    /// `command` that replaces the image's entrypoint).
+    overrides: Vec<Rc<dyn Fn(&ContainerInfo<'_>) -> Option<Box<dyn AppModel>>>>,
 }
 
 impl fmt::Debug for AppRegistry {
@@ -422,6 +425,7 @@ impl AppRegistry {
             models: BTreeMap::new(),
             default_model: Rc::new(|_| Box::new(LongRunning::default())),
             images,
+            overrides: Vec::new(),
         }
     }
 
@@ -432,6 +436,14 @@ impl AppRegistry {
         factory: impl Fn(&ContainerInfo<'_>) -> Box<dyn AppModel> + 'static,
     ) {
         self.models.insert(repository.to_string(), Rc::new(factory));
+    }
+
+    /// Asks `f` before the image's registration: when it returns a model, that model runs.
+    pub fn add_override(
+        &mut self,
+        f: impl Fn(&ContainerInfo<'_>) -> Option<Box<dyn AppModel>> + 'static,
+    ) {
+        self.overrides.push(Rc::new(f));
     }
 
     /// Uses `factory` for every image no registration matches.
@@ -464,6 +476,11 @@ impl AppRegistry {
 
     /// A new model instance for the container described by `info`.
     pub fn model_for(&self, info: &ContainerInfo<'_>) -> Box<dyn AppModel> {
+        for o in &self.overrides {
+            if let Some(m) = o(info) {
+                return m;
+            }
+        }
         let image = info.container.image.as_deref().unwrap_or("");
         match Self::lookup(&self.models, image) {
             Some(f) => f(info),

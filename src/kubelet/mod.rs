@@ -31,6 +31,7 @@ pub mod image;
 pub mod printer;
 
 mod ipam;
+mod mounts;
 mod node;
 mod probe;
 mod status;

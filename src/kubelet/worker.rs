@@ -27,6 +27,7 @@ use super::image::ImageRef;
 use super::probe::{ProbeWorker, Verdict};
 use super::volume::{self, Attach, Check};
 use super::{Kubelet, latency, status};
+use crate::store::ContainerKey;
 
 /// The pods of one name: the current one and force-deleted predecessors still stopping.
 #[derive(Default)]
@@ -613,7 +614,9 @@ impl Kubelet {
         let orphans = std::mem::take(&mut slot.orphans);
         for mut w in orphans {
             merge(self.sync_worker(&mut w, cx));
-            if !w.finished {
+            if w.finished {
+                cx.env.world.remove_pod(&w.uid);
+            } else {
                 slot.orphans.push(w);
             }
         }
@@ -626,7 +629,9 @@ impl Kubelet {
             if let Some(mut w) = slot.current.take() {
                 w.pod = obj;
                 merge(self.sync_worker(&mut w, cx));
-                if !w.finished {
+                if w.finished {
+                    cx.env.world.remove_pod(&w.uid);
+                } else {
                     slot.current = Some(w);
                 }
             }
@@ -737,6 +742,7 @@ impl Kubelet {
             }
         }
 
+        self.take_crashes(w, pod, now, cx);
         let deleting = w.deleting.is_some();
         let mut saw_start = false;
         // Containers the relist just found running: their status is written before their
@@ -811,6 +817,13 @@ impl Kubelet {
                 }
             }
             if let Some(e) = run.exit
+                && e.at <= now
+            {
+                // The process is gone: whatever it had not written to disk is lost.
+                let key = ContainerKey::new(w.uid.clone(), ctr.name.clone());
+                cx.env.world.stop_process(&key);
+            }
+            if let Some(e) = run.exit
                 && notice_time(e.at, run.stop.is_some(), pleg) <= now
             {
                 ctr.finish(e, None);
@@ -840,6 +853,41 @@ impl Kubelet {
             }
         }
         progressed
+    }
+
+    /// Carries out the crashes asked for this pod (`stsim crash`): the container's process
+    /// dies now with the requested code.
+    fn take_crashes(&mut self, w: &mut PodWorker, pod: &Pod, now: SimTime, cx: &mut Cx<'_>) {
+        if cx.env.crashes.is_empty() {
+            return;
+        }
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        let name = pod.metadata.name.as_deref().unwrap_or("");
+        let mut mine = Vec::new();
+        cx.env.crashes.retain(|c| {
+            if c.namespace == ns && c.pod == name {
+                mine.push(c.clone());
+                false
+            } else {
+                true
+            }
+        });
+        for c in mine {
+            let target = match &c.container {
+                Some(n) => w.ctrs.iter_mut().find(|x| &x.name == n),
+                None => w.ctrs.iter_mut().find(|x| !x.is_init && x.run.is_some()),
+            };
+            let Some(ctr) = target else { continue };
+            if let Some(run) = ctr.run.as_mut()
+                && run.exit.is_none_or(|e| e.at > now)
+            {
+                run.exit = Some(PendingExit {
+                    at: now,
+                    code: c.code,
+                    oom: false,
+                });
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -938,6 +986,20 @@ impl Kubelet {
             restart_count,
             pod_ip: &pod_ip,
         };
+        let sandbox_ip = w
+            .sandbox
+            .as_ref()
+            .map(|s| s.ip.clone())
+            .unwrap_or_else(|| pod_ip.clone());
+        super::mounts::prepare(
+            &mut cx.env.world,
+            &*cx.api,
+            pod,
+            &spec_c,
+            &self.config.node_name,
+            &sandbox_ip,
+            at,
+        );
         let mut model = self.apps.model_for(&info);
         let mut acx = AppCx {
             info,
@@ -1048,7 +1110,10 @@ impl Kubelet {
                 api: &*cx.api,
                 dns: &mut cx.env.dns,
             };
-            run.model.probe(&mut acx, kind, &probe)
+            match exec_probe(&mut acx, &probe) {
+                Some(answer) => answer,
+                None => run.model.probe(&mut acx, kind, &probe),
+            }
         };
         let pw = &mut ctr.probes[p];
         let (success, output) = match answer {
@@ -1787,6 +1852,11 @@ impl Kubelet {
 
     fn reboot_worker(&mut self, w: &mut PodWorker, since: SimTime, cx: &mut Cx<'_>) {
         w.busy = None;
+        for c in &w.ctrs {
+            cx.env
+                .world
+                .stop_process(&ContainerKey::new(w.uid.clone(), c.name.clone()));
+        }
         w.retry_at = None;
         for c in &mut w.ctrs {
             if c.run.is_some() {
@@ -1833,6 +1903,34 @@ impl Kubelet {
                 "Pod sandbox changed, it will be killed and re-created.",
             );
         }
+    }
+}
+
+/// An exec probe whose program stsim implements runs in the container
+/// (`prober.runProbe` → `ExecInContainer`): exit 0 passes; otherwise the failure text is the
+/// command's output; a command that outlives `timeoutSeconds` is a timeout. `None` leaves the
+/// answer to the application model.
+fn exec_probe(
+    acx: &mut AppCx<'_>,
+    probe: &k8s_openapi::api::core::v1::Probe,
+) -> Option<ProbeAnswer> {
+    let argv = probe
+        .exec
+        .as_ref()?
+        .command
+        .clone()
+        .filter(|c| !c.is_empty())?;
+    let image = acx.info.container.image.clone().unwrap_or_default();
+    let name = crate::exec::program_name(&argv[0]).to_string();
+    if crate::exec::lookup(&name).is_none() || !crate::exec::images::has_program(&image, &argv[0]) {
+        return None;
+    }
+    let timeout = SimDuration::from_secs(probe.timeout_seconds.unwrap_or(1).max(1) as u64);
+    match acx.exec(SimDuration::ZERO, &argv, None) {
+        Err(e) => Some(ProbeAnswer::Failure(e.0)),
+        Ok((_, spent)) if spent > timeout => Some(ProbeAnswer::NoResponse),
+        Ok((r, _)) if r.code == 0 => Some(ProbeAnswer::Success),
+        Ok((r, _)) => Some(ProbeAnswer::Failure(format!("{}{}", r.stdout, r.stderr))),
     }
 }
 

@@ -3,6 +3,7 @@
 //! against a simulated cluster is the runner's job.
 
 pub mod expect;
+pub mod loops;
 pub mod parse;
 pub mod shell;
 

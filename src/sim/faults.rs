@@ -86,7 +86,9 @@ pub fn apply(sim: &mut Sim, fault: &Fault, steps_max: u64) -> Result<(), FaultEr
             }
             match fault {
                 Fault::NodeStop(_) => {
-                    sim.env_mut().nodes_down.insert(node.clone());
+                    let env = sim.env_mut();
+                    env.nodes_down.insert(node.clone());
+                    env.world.kill_node_processes(node);
                 }
                 Fault::NodeStart(_) => {
                     sim.env_mut().nodes_down.remove(node);

@@ -107,6 +107,18 @@ impl Sim {
         &mut self.env
     }
 
+    /// The API server (read-only) and the world outside it (to change), at once: what a
+    /// program run in a container needs.
+    pub fn api_and_env(&mut self) -> (&ApiServer, &mut Environment) {
+        (&self.api, &mut self.env)
+    }
+
+    /// A random stream for a named user of the run outside the controllers (the kubectl
+    /// layer's exec), derived from the run's seed.
+    pub fn fork_rng(&self, stream: &str) -> SimRng {
+        self.rng.fork(stream)
+    }
+
     /// Queues a reconcile of `key` for the controller named `controller` now, as if something
     /// it watches had changed. Returns false when no controller has that name.
     pub fn poke(&mut self, controller: &str, key: ObjectKey) -> bool {

@@ -127,6 +127,9 @@ pub struct ContainerSetup {
     pub mounts: Vec<Mount>,
     /// `workingDir`, empty for the image's.
     pub working_dir: String,
+    /// What the main process reads on its standard input: text a `kubectl run -i` user
+    /// typed (`None`: no stdin attached, reads end-of-file).
+    pub stdin: Option<String>,
 }
 
 impl ContainerSetup {
@@ -214,6 +217,9 @@ pub struct World {
     logs: BTreeMap<ContainerKey, ContainerLogs>,
     /// Pod IP → pod uid, for clients connecting by address.
     by_ip: BTreeMap<String, String>,
+    /// Standard input waiting for the main process of a pod `kubectl run -i` creates, by
+    /// (namespace, pod name).
+    pending_stdin: BTreeMap<(String, String), String>,
 }
 
 impl World {
@@ -254,6 +260,13 @@ impl World {
         self.volumes.remove(volume);
     }
 
+    /// Destroys every node directory at `path` (a node-local PV deleted by its provisioner;
+    /// only the node its affinity names has one).
+    pub fn drop_volumes_at_path(&mut self, path: &str) {
+        self.volumes
+            .retain(|id, _| !matches!(id, VolumeId::HostPath { path: p, .. } if p == path));
+    }
+
     /// A node lost its disks: every hostPath directory and emptyDir on it is gone.
     pub fn lose_node_disks(&mut self, node: &str) {
         let on_node: Vec<String> = self
@@ -271,6 +284,19 @@ impl World {
             VolumeId::EmptyDir { pod_uid, .. } => !on_node.contains(pod_uid),
             _ => true,
         });
+    }
+
+    /// Keeps `text` for the stdin of the pod `namespace/pod` that is about to be created
+    /// (`kubectl run -i` with input).
+    pub fn attach_stdin(&mut self, namespace: &str, pod: &str, text: String) {
+        self.pending_stdin
+            .insert((namespace.to_string(), pod.to_string()), text);
+    }
+
+    /// The stdin kept for `namespace/pod`, taken once.
+    pub fn take_stdin(&mut self, namespace: &str, pod: &str) -> Option<String> {
+        self.pending_stdin
+            .remove(&(namespace.to_string(), pod.to_string()))
     }
 
     /// Records how a container started and gives it a fresh writable layer holding `image`'s
@@ -291,6 +317,13 @@ impl World {
     /// The layer and logs stay until the container is removed.
     pub fn stop_process(&mut self, key: &ContainerKey) -> Option<Proc> {
         self.procs.remove(key)
+    }
+
+    /// A node lost power: every process on it is gone (their volumes stay).
+    pub fn kill_node_processes(&mut self, node: &str) {
+        let containers = &self.containers;
+        self.procs
+            .retain(|k, _| containers.get(k).is_none_or(|s| s.node != node));
     }
 
     /// Everything of a pod that dies with it: layers, processes, logs, emptyDirs and

@@ -595,6 +595,8 @@ impl ExternalProvisioner {
             self.deletions.remove(&key.name);
             return Requeue::No;
         }
+        // The storage behind the volume is destroyed: its bytes are gone for good.
+        drop_storage(&volume, cx);
         if !volume.is_terminating() && cx.delete(key, &DeleteOptions::default()).is_err() {
             return self.fail_backoff(key);
         }
@@ -721,5 +723,23 @@ impl Controller for ExternalProvisioner {
             Kind::PersistentVolume => self.sync_volume(key, cx),
             _ => Requeue::No,
         }
+    }
+}
+
+/// Destroys the bytes behind a PersistentVolume (its disk, or its directory on the node the
+/// volume's node affinity names).
+fn drop_storage(volume: &Object, cx: &mut Cx<'_>) {
+    let Object::PersistentVolume(pv) = volume else {
+        return;
+    };
+    let name = pv.metadata.name.clone().unwrap_or_default();
+    let spec = pv.spec.as_ref();
+    let dir = spec
+        .and_then(|s| s.host_path.as_ref().map(|h| h.path.clone()))
+        .or_else(|| spec.and_then(|s| s.local.as_ref().map(|l| l.path.clone())));
+    let world = &mut cx.env_mut().world;
+    match dir {
+        Some(path) => world.drop_volumes_at_path(&path),
+        None => world.drop_volume(&crate::store::VolumeId::Pv(name)),
     }
 }

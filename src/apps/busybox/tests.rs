@@ -1,0 +1,581 @@
+//! The shell, the tools and the network clients, byte for byte against captures of the real
+//! programs (BusyBox 1.35, GNU coreutils 9.1, dash 0.5.12, bash 5.2, curl 7.88.1) and the
+//! spec's samples.
+
+use serde_json::json;
+
+use super::*;
+use crate::api::{Kind, ObjectKey};
+use crate::controllers::endpoints::slice::EndpointSliceController;
+use crate::controllers::replicaset::testkit::{harness, obj, pod, run_pod};
+use crate::exec::testing::Bench;
+use crate::store::VolumeId;
+
+fn run(b: &mut Bench, key: &ContainerKey, script: &str) -> crate::exec::ExecResult {
+    b.exec(key, &["sh", "-c", script], false, None)
+        .expect("sh exists")
+}
+
+#[test]
+fn words_quotes_variables_and_substitution() {
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[("GREETING", "hi there")], &[]);
+    let r = run(
+        &mut b,
+        &k,
+        r#"X=1; echo "$X" '$X' \$X ${X}0 $((X + 2)); echo "$GREETING" $HOSTNAME; echo `echo back` $(echo sub); printf '%s-%d\n' a 7"#,
+    );
+    assert_eq!(r.stdout, "1 $X $X 10 3\nhi there box\nback sub\na-7\n");
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn unknown_commands_are_worded_by_each_shell() {
+    let mut b = Bench::new();
+    let bb = b.container("box", "busybox", &[], &[]);
+    let r = run(&mut b, &bb, "echo a; foo");
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.code),
+        ("a\n", "sh: foo: not found\n", 127)
+    );
+    let deb = b.container("web-0", "nginx:1.27", &[], &[]);
+    let r = run(&mut b, &deb, "echo a; foo; bar");
+    assert_eq!(r.stderr, "sh: 1: foo: not found\nsh: 1: bar: not found\n");
+    assert_eq!(r.code, 127);
+    let r = b.exec(&deb, &["bash", "-c", "foo"], false, None).unwrap();
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        ("bash: foo: command not found\n", 127)
+    );
+    // A program the image lacks is the shell's not-found, not containerd's.
+    let r = run(&mut b, &bb, "psql -c 'select 1'");
+    assert_eq!(r.stderr, "sh: psql: not found\n");
+}
+
+#[test]
+fn syntax_errors_match_the_real_shells() {
+    let mut b = Bench::new();
+    let bb = b.container("box", "busybox", &[], &[]);
+    let deb = b.container("web-0", "nginx", &[], &[]);
+    let r = run(&mut b, &bb, "if true; then echo a");
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        (
+            "sh: syntax error: unexpected end of file (expecting \"fi\")\n",
+            2
+        )
+    );
+    let r = run(&mut b, &bb, "echo a; fi");
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        ("", "sh: syntax error: unexpected \"fi\"\n")
+    );
+    let r = run(&mut b, &deb, "fi");
+    assert_eq!(r.stderr, "sh: 1: Syntax error: \"fi\" unexpected\n");
+    let r = run(&mut b, &bb, "echo \"a");
+    assert_eq!(r.stderr, "sh: syntax error: unterminated quoted string\n");
+    let r = b.exec(&deb, &["bash", "-c", "fi"], false, None).unwrap();
+    assert_eq!(
+        r.stderr,
+        "bash: -c: line 1: syntax error near unexpected token `fi'\nbash: -c: line 1: `fi'\n"
+    );
+}
+
+#[test]
+fn pipelines_redirections_and_control_flow() {
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[], &[]);
+    let r = run(
+        &mut b,
+        &k,
+        "echo one > /tmp/f; echo two >> /tmp/f; cat /tmp/f | wc -l; cat < /tmp/f | head -n 1; ls /nope 2>&1; ls /nope 2>/dev/null || echo failed $?",
+    );
+    assert_eq!(
+        r.stdout,
+        "2\none\nls: /nope: No such file or directory\nfailed 2\n"
+    );
+    assert_eq!(r.stderr, "");
+    let r = run(
+        &mut b,
+        &k,
+        "for i in 1 2 3; do if [ $i -eq 2 ]; then continue; fi; echo n$i; done; i=0; while [ $i -lt 3 ]; do i=$((i+1)); done; echo $i; false && echo no; true || echo no; ! false; echo $?; exit 4",
+    );
+    assert_eq!(r.stdout, "n1\nn3\n3\n0\n");
+    assert_eq!(r.code, 4);
+    let r = run(&mut b, &k, "cd /nonexist");
+    assert_eq!(
+        r.stderr,
+        "sh: cd: line 0: can't cd to /nonexist: No such file or directory\n"
+    );
+    let r = run(
+        &mut b,
+        &k,
+        "mkdir -p /data/a && touch /data/a/x /data/a/y && echo /data/a/*; cd /data; pwd; ls a",
+    );
+    assert_eq!(r.stdout, "/data/a/x /data/a/y\n/data\nx\ny\n");
+}
+
+#[test]
+fn tool_messages_differ_between_busybox_and_gnu() {
+    let mut b = Bench::new();
+    let bb = b.container("box", "busybox", &[], &[]);
+    let deb = b.container("web-0", "nginx", &[], &[]);
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "ls /x",
+            "ls: /x: No such file or directory\n",
+            "ls: cannot access '/x': No such file or directory\n",
+        ),
+        (
+            "cat /x",
+            "cat: can't open '/x': No such file or directory\n",
+            "cat: /x: No such file or directory\n",
+        ),
+        (
+            "mkdir /tmp",
+            "mkdir: can't create directory '/tmp': File exists\n",
+            "mkdir: cannot create directory '/tmp': File exists\n",
+        ),
+        (
+            "rm /tmp",
+            "rm: '/tmp' is a directory\n",
+            "rm: cannot remove '/tmp': Is a directory\n",
+        ),
+        (
+            "rmdir /etc",
+            "rmdir: '/etc': Directory not empty\n",
+            "rmdir: failed to remove '/etc': Directory not empty\n",
+        ),
+        (
+            "touch /x/y",
+            "touch: /x/y: No such file or directory\n",
+            "touch: cannot touch '/x/y': No such file or directory\n",
+        ),
+        (
+            "cp /x /y",
+            "cp: can't stat '/x': No such file or directory\n",
+            "cp: cannot stat '/x': No such file or directory\n",
+        ),
+        (
+            "mv /x /y",
+            "mv: can't rename '/x': No such file or directory\n",
+            "mv: cannot stat '/x': No such file or directory\n",
+        ),
+        (
+            "head -n 2 /x",
+            "head: /x: No such file or directory\n",
+            "head: cannot open '/x' for reading: No such file or directory\n",
+        ),
+        (
+            "cat /tmp",
+            "cat: read error: Is a directory\n",
+            "cat: /tmp: Is a directory\n",
+        ),
+    ];
+    for (cmd, bbe, gnue) in cases {
+        let argv: Vec<&str> = cmd.split(' ').collect();
+        let r = b.exec(&bb, &argv, false, None).unwrap();
+        assert_eq!(&r.stderr, bbe, "busybox {cmd}");
+        assert_ne!(r.code, 0);
+        let r = b.exec(&deb, &argv, false, None).unwrap();
+        assert_eq!(&r.stderr, gnue, "gnu {cmd}");
+    }
+    assert_eq!(b.exec(&deb, &["ls", "/x"], false, None).unwrap().code, 2);
+}
+
+#[test]
+fn ls_long_lists_like_the_real_ones() {
+    let mut b = Bench::new();
+    let bb = b.container("box", "busybox", &[], &[]);
+    let deb = b.container("web-0", "nginx", &[], &[]);
+    for k in [&bb, &deb] {
+        run(&mut b, k, "mkdir -p /d/e; echo hi > /d/f");
+    }
+    let r = b.exec(&bb, &["ls", "-l", "/d"], false, None).unwrap();
+    assert_eq!(
+        r.stdout,
+        "total 8\ndrwxr-xr-x    2 root     root          4096 Jan  1 00:00 e\n-rw-r--r--    1 root     root             3 Jan  1 00:00 f\n"
+    );
+    let r = b.exec(&deb, &["ls", "-l", "/d"], false, None).unwrap();
+    assert_eq!(
+        r.stdout,
+        "total 8\ndrwxr-xr-x 2 root root 4096 Jan  1 00:00 e\n-rw-r--r-- 1 root root    3 Jan  1 00:00 f\n"
+    );
+}
+
+#[test]
+fn df_matches_appendix_b() {
+    let mut b = Bench::new();
+    for (id, cap) in [("pv1", 1u64 << 30), ("pv5", 5 << 30), ("pv10", 10 << 30)] {
+        b.world.volume(&VolumeId::Pv(id.into()), cap, b.now);
+    }
+    let mounts = [
+        ("/mnt/pv1", VolumeId::Pv("pv1".into())),
+        ("/mnt/pv5", VolumeId::Pv("pv5".into())),
+        ("/mnt/pv10", VolumeId::Pv("pv10".into())),
+    ];
+    let k = b.container("db-0", "postgres:16", &[], &mounts);
+    let r = b
+        .exec(
+            &k,
+            &["df", "-h", "/mnt/pv1", "/mnt/pv5", "/mnt/pv10"],
+            false,
+            None,
+        )
+        .unwrap();
+    // The captured sample with the loop devices named as a cloud disk is.
+    assert_eq!(
+        r.stdout,
+        "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb        974M   24K  907M   1% /mnt/pv1\n/dev/sdb        4.9G   24K  4.6G   1% /mnt/pv5\n/dev/sdb        9.8G   24K  9.3G   1% /mnt/pv10\n"
+    );
+    let bb = b.container(
+        "box",
+        "busybox",
+        &[],
+        &[("/mnt/pv1", VolumeId::Pv("pv1".into()))],
+    );
+    let r = b.exec(&bb, &["df", "-h", "/mnt/pv1"], false, None).unwrap();
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Filesystem                Size      Used Available Use% Mounted on"
+    );
+    assert!(
+        lines[1].starts_with("/dev/sdb                973.4M"),
+        "{}",
+        lines[1]
+    );
+}
+
+#[test]
+fn sleep_spends_virtual_time_and_date_reads_the_clock() {
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[], &[]);
+    let r = run(&mut b, &k, "date; sleep 90; date -u +%H:%M:%S");
+    assert_eq!(r.stdout, "Wed Jan  1 00:00:00 UTC 2025\n00:01:30\n");
+    assert_eq!(b.now, SimTime::from_ms(90_000));
+    let r = b.exec(&k, &["sleep", "x"], false, None).unwrap();
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        ("sleep: invalid number 'x'\n", 1)
+    );
+}
+
+/// Headless `nginx` over web-0 (10.244.1.5) and web-1 (10.244.2.6), both ready, plus
+/// kube-dns at 10.96.0.10.
+fn dns_bench() -> Bench {
+    let mut h = harness();
+    h.api
+        .create(obj(json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "nginx", "namespace": "default"},
+            "spec": {"clusterIP": "None", "selector": {"app": "nginx"},
+                "ports": [{"name": "web", "port": 80}]}})))
+        .unwrap();
+    for (i, ip) in [(0, "10.244.1.5"), (1, "10.244.2.6")] {
+        let name = format!("web-{i}");
+        h.api
+            .create(obj(pod(
+                &name,
+                json!({"app": "nginx"}),
+                Some((&name, "nginx")),
+            )))
+            .unwrap();
+        run_pod(
+            &mut h.api,
+            &ObjectKey::new(Kind::Pod, "default", &name),
+            "kind-worker",
+            ip,
+            true,
+            h.now,
+        );
+    }
+    let mut c = EndpointSliceController::new();
+    let _ = h.reconcile(&mut c, &ObjectKey::new(Kind::Service, "default", "nginx"));
+    let _ = h.reconcile(
+        &mut c,
+        &ObjectKey::new(Kind::Service, "kube-system", "kube-dns"),
+    );
+    let mut b = Bench::new();
+    b.now = h.now;
+    b.api = h.api;
+    b
+}
+
+#[test]
+fn nslookup_new_format_matches_the_capture() {
+    let mut b = dns_bench();
+    let k = b.container("debug", "busybox", &[], &[]);
+    let r = b
+        .exec(
+            &k,
+            &["nslookup", "web-0.nginx.default.svc.cluster.local"],
+            false,
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tweb-0.nginx.default.svc.cluster.local\nAddress: 10.244.1.5\n\n\n"
+    );
+    assert_eq!(r.code, 0);
+    let r = b
+        .exec(
+            &k,
+            &["nslookup", "web-5.nginx.default.svc.cluster.local"],
+            false,
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n** server can't find web-5.nginx.default.svc.cluster.local: NXDOMAIN\n\n** server can't find web-5.nginx.default.svc.cluster.local: NXDOMAIN\n\n"
+    );
+    assert_eq!(r.code, 1);
+    let r = b.exec(&k, &["nslookup", "nginx"], false, None).unwrap();
+    assert_eq!(
+        r.stdout,
+        "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tnginx.default.svc.cluster.local\nAddress: 10.244.1.5\nName:\tnginx.default.svc.cluster.local\nAddress: 10.244.2.6\n\n** server can't find nginx.svc.cluster.local: NXDOMAIN\n\n** server can't find nginx.cluster.local: NXDOMAIN\n\n\n** server can't find nginx.svc.cluster.local: NXDOMAIN\n\n** server can't find nginx.cluster.local: NXDOMAIN\n\n"
+    );
+    assert_eq!(r.code, 1);
+    let r = b
+        .exec(&k, &["nslookup", "10.244.1.5"], false, None)
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n5.1.244.10.in-addr.arpa\tname = web-0.nginx.default.svc.cluster.local\n\n"
+    );
+}
+
+#[test]
+fn nslookup_of_busybox_1_28_uses_the_search_list() {
+    let mut b = dns_bench();
+    let k = b.container("dns-test", "busybox:1.28", &[], &[]);
+    let r = b
+        .exec(&k, &["nslookup", "web-0.nginx"], false, None)
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\nName:      web-0.nginx\nAddress 1: 10.244.1.5 web-0.nginx.default.svc.cluster.local\n"
+    );
+    let r = b
+        .exec(&k, &["nslookup", "web-5.nginx"], false, None)
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\n"
+    );
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        ("nslookup: can't resolve 'web-5.nginx'\n", 1)
+    );
+}
+
+#[test]
+fn clients_report_unknown_hosts_and_refusals_like_curl_and_wget() {
+    let mut b = dns_bench();
+    let bb = b.container("debug", "busybox", &[], &[]);
+    let r = b
+        .exec(&bb, &["wget", "-qO-", "http://web-9.nginx"], false, None)
+        .unwrap();
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        ("wget: bad address 'web-9.nginx'\n", 1)
+    );
+    let r = b
+        .exec(&bb, &["ping", "-c1", "web-9.nginx"], false, None)
+        .unwrap();
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        ("ping: bad address 'web-9.nginx'\n", 1)
+    );
+    let deb = b.container("web-0", "nginx", &[], &[]);
+    let r = b
+        .exec(&deb, &["curl", "-s", "http://web-9.nginx"], false, None)
+        .unwrap();
+    assert_eq!((r.stderr.as_str(), r.code), ("", 6));
+    let r = b
+        .exec(&deb, &["curl", "http://web-9.nginx"], true, None)
+        .unwrap();
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        ("curl: (6) Could not resolve host: web-9.nginx\n", 6)
+    );
+    // Nothing listens on the pod's port 80 (no nginx process started here).
+    let r = b.exec(&deb, &["curl", "localhost"], true, None).unwrap();
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        (
+            "curl: (7) Failed to connect to localhost port 80 after 0 ms: Couldn't connect to server\n",
+            7
+        )
+    );
+    let r = b
+        .exec(
+            &bb,
+            &["wget", "-q", "-O", "-", "http://localhost/"],
+            false,
+            None,
+        )
+        .unwrap();
+    let ip = b.world.setup(&bb).unwrap().pod_ip.clone();
+    assert_eq!(
+        r.stderr,
+        format!("wget: can't connect to remote host ({ip}): Connection refused\n")
+    );
+    // An address no pod has: the client waits for its timeout.
+    let before = b.now;
+    let r = b
+        .exec(
+            &bb,
+            &["wget", "-T", "5", "-qO-", "http://10.244.9.9/"],
+            false,
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        ("wget: download timed out\n", 1)
+    );
+    assert_eq!(b.now, before + SimDuration::from_secs(5));
+}
+
+#[test]
+fn the_main_shell_logs_as_it_goes_and_exits_with_the_script() {
+    use crate::kubelet::app::{AppCx, ContainerInfo};
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[], &[]);
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(json!({
+        "metadata": {"name": "box", "namespace": "default", "uid": "uid-box"},
+        "spec": {"containers": [{"name": "box", "image": "busybox",
+            "command": ["sh", "-c", "echo hello; sleep 10; echo bye >&2; exit 3"]}]}
+    }))
+    .unwrap();
+    let c = pod.spec.as_ref().unwrap().containers[0].clone();
+    let mut m = ShellModel::default();
+    let mut cx = AppCx {
+        info: ContainerInfo {
+            pod: &pod,
+            container: &c,
+            is_init: false,
+            restart_count: 0,
+            pod_ip: "10.244.1.10",
+        },
+        since_start: SimDuration::ZERO,
+        rng: &mut b.rng,
+        now: SimTime::from_ms(1000),
+        world: &mut b.world,
+        api: &b.api,
+        dns: &mut b.dns,
+    };
+    let s = m.start(&mut cx);
+    assert_eq!(s.exit, Some(Exit::with_code(SimDuration::from_secs(10), 3)));
+    assert_eq!(
+        m.on_signal(&mut cx, Signal::Term),
+        None,
+        "PID 1 ignores SIGTERM"
+    );
+    let logs = &b.world.logs(&k).unwrap().current;
+    let got: Vec<(u64, &str)> = logs
+        .iter()
+        .map(|l| (l.at.as_ms(), l.text.as_str()))
+        .collect();
+    assert_eq!(got, [(1000, "hello"), (11_000, "bye")]);
+}
+
+#[test]
+fn sleep_infinity_never_exits() {
+    use crate::kubelet::app::{AppCx, ContainerInfo};
+    let mut b = Bench::new();
+    b.container("box", "busybox", &[], &[]);
+    for cmd in [
+        "sleep infinity",
+        "while true; do echo tick; sleep 5; done",
+        "tail -f /dev/null",
+    ] {
+        let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(json!({
+            "metadata": {"name": "box", "uid": "uid-box"},
+            "spec": {"containers": [{"name": "box", "image": "busybox", "command": ["sh", "-c", cmd]}]}
+        }))
+        .unwrap();
+        let c = pod.spec.as_ref().unwrap().containers[0].clone();
+        let mut cx = AppCx {
+            info: ContainerInfo {
+                pod: &pod,
+                container: &c,
+                is_init: false,
+                restart_count: 0,
+                pod_ip: "10.244.1.10",
+            },
+            since_start: SimDuration::ZERO,
+            rng: &mut b.rng,
+            now: SimTime::ZERO,
+            world: &mut b.world,
+            api: &b.api,
+            dns: &mut b.dns,
+        };
+        assert_eq!(ShellModel::default().start(&mut cx).exit, None, "{cmd}");
+    }
+    // No command: busybox's CMD is `sh`, which reads end of file and exits 0 at once.
+    assert_eq!(container_argv("busybox", &[], &[]), ["sh"]);
+}
+
+mod prop {
+    use proptest::prelude::*;
+
+    use crate::exec::testing::Bench;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn random_shell_lines_never_panic(line in "[ -~\\n]{0,60}") {
+            let mut b = Bench::new();
+            let k = b.container("box", "busybox", &[], &[]);
+            let _ = b.exec(&k, &["sh", "-c", &line], false, None);
+        }
+
+        #[test]
+        fn shell_like_lines_never_panic(parts in proptest::collection::vec(prop_oneof![
+            Just("echo"), Just("'a b'"), Just("\"$X\""), Just("$(echo x"), Just(")"), Just("|"),
+            Just(";"), Just("&&"), Just("||"), Just(">"), Just("2>&1"), Just("if"), Just("then"),
+            Just("fi"), Just("for"), Just("in"), Just("do"), Just("done"), Just("`"), Just("${"),
+            Just("}"), Just("$(("), Just("))"), Just("*"), Just("["), Just("]"), Just("\\"),
+            Just("while"), Just("cat"), Just("/tmp/x"), Just("<"), Just("exit"), Just("ls"),
+        ], 0..12)) {
+            let mut b = Bench::new();
+            let k = b.container("box", "busybox", &[], &[]);
+            let _ = b.exec(&k, &["sh", "-c", &parts.join(" ")], false, None);
+        }
+    }
+}
+
+/// Runs every line of `testdata/sh-lines.txt` with `sh -c` in `image` and renders the results
+/// the way the captures were recorded (`=== line`, stdout, `--- err`, stderr, `rc=N`).
+fn render_lines(image: &str) -> String {
+    render_lines_with(image, "sh")
+}
+
+fn render_lines_with(image: &str, shell: &str) -> String {
+    let mut out = String::new();
+    for l in include_str!("testdata/sh-lines.txt").lines() {
+        let mut b = Bench::new();
+        let k = b.container("box", image, &[("HOME", "/root")], &[]);
+        let r = b.exec(&k, &[shell, "-c", l], false, None).unwrap();
+        out.push_str(&format!("=== {l}\n{}--- err\n{}rc={}\n", r.stdout, r.stderr, r.code));
+    }
+    out
+}
+
+/// The captures: each line run by the real `busybox sh -c` (BusyBox 1.35.0) and `dash -c`
+/// (Debian 12's /bin/sh) from `/` with an empty environment but PATH, HOSTNAME and HOME.
+#[test]
+fn shell_lines_match_real_busybox_sh_and_dash() {
+    assert_eq!(render_lines("busybox"), include_str!("testdata/sh-lines.busybox-1.35.txt"));
+    assert_eq!(render_lines("nginx"), include_str!("testdata/sh-lines.dash-0.5.12.txt"));
+}
+
+/// The same lines through GNU bash 5.2 (`bash -c`) in a Debian image.
+#[test]
+fn shell_lines_match_real_bash() {
+    let got = render_lines_with("nginx", "bash");
+    assert_eq!(got, include_str!("testdata/sh-lines.bash-5.2.txt"));
+}

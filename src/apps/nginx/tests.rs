@@ -1,0 +1,209 @@
+//! nginx serving from the container's view of its docroot, against the spec's captures (§4).
+
+use k8s_openapi::api::core::v1::Pod;
+use serde_json::json;
+
+use super::*;
+use crate::exec::testing::Bench;
+use crate::kubelet::app::ContainerInfo;
+use crate::store::VolumeId;
+
+fn pod(image: &str) -> Pod {
+    serde_json::from_value(json!({
+        "metadata": {"name": "web-0", "namespace": "default", "uid": "uid-web-0"},
+        "spec": {"containers": [{"name": "web-0", "image": image}]}
+    }))
+    .unwrap()
+}
+
+/// A started nginx container with an empty ext4 PV at the docroot.
+fn started(b: &mut Bench, image: &str) -> (ContainerKey, NginxModel, Pod) {
+    let k = b.container(
+        "web-0",
+        image,
+        &[],
+        &[(DOCROOT, VolumeId::Pv("pv-www".into()))],
+    );
+    let p = pod(image);
+    let c = p.spec.as_ref().unwrap().containers[0].clone();
+    let ip = b.world.setup(&k).unwrap().pod_ip.clone();
+    let mut m = NginxModel::default();
+    let mut cx = AppCx {
+        info: ContainerInfo {
+            pod: &p,
+            container: &c,
+            is_init: false,
+            restart_count: 0,
+            pod_ip: &ip,
+        },
+        since_start: SimDuration::ZERO,
+        rng: &mut b.rng,
+        now: b.now,
+        world: &mut b.world,
+        api: &b.api,
+        dns: &mut b.dns,
+    };
+    let s = m.start(&mut cx);
+    assert_eq!(s.exit, None);
+    b.now += SimDuration::from_secs(1);
+    (k, m, p)
+}
+
+#[test]
+fn an_empty_ext4_mount_is_forbidden_until_index_html_is_written() {
+    let mut b = Bench::new();
+    let (k, _, _) = started(&mut b, "nginx:1.22.1");
+    let r = b
+        .exec(&k, &["curl", "-s", "localhost"], false, None)
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let r = b
+        .exec(&k, &["curl", "-si", "localhost/nope.txt"], false, None)
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "HTTP/1.1 404 Not Found\r\nServer: nginx/1.22.1\r\nDate: Wed, 01 Jan 2025 00:00:01 GMT\r\nContent-Type: text/html\r\nContent-Length: 153\r\nConnection: keep-alive\r\n\r\n<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let r = b
+        .exec(
+            &k,
+            &["sh", "-c", "echo hi > /usr/share/nginx/html/index.html"],
+            false,
+            None,
+        )
+        .unwrap();
+    assert_eq!(r.code, 0);
+    let r = b
+        .exec(&k, &["curl", "-s", "localhost"], false, None)
+        .unwrap();
+    assert_eq!(r.stdout, "hi\n");
+    let r = b
+        .exec(&k, &["curl", "-sI", "localhost"], false, None)
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Wed, 01 Jan 2025 00:00:01 GMT\r\nContent-Type: text/html\r\nContent-Length: 3\r\nLast-Modified: Wed, 01 Jan 2025 00:00:01 GMT\r\nConnection: keep-alive\r\nETag: \"67748581-3\"\r\nAccept-Ranges: bytes\r\n\r\n"
+    );
+    let logs: Vec<String> = b
+        .world
+        .logs(&k)
+        .unwrap()
+        .current
+        .iter()
+        .map(|l| l.text.clone())
+        .collect();
+    assert!(logs.contains(&"127.0.0.1 - - [01/Jan/2025:00:00:01 +0000] \"GET / HTTP/1.1\" 403 153 \"-\" \"curl/7.88.1\" \"-\"".to_string()));
+    assert!(logs.contains(&"2025/01/01 00:00:01 [error] 29#29: *1 directory index of \"/usr/share/nginx/html/\" is forbidden, client: 127.0.0.1, server: localhost, request: \"GET / HTTP/1.1\", host: \"localhost\"".to_string()));
+    assert!(logs.contains(&"127.0.0.1 - - [01/Jan/2025:00:00:01 +0000] \"GET / HTTP/1.1\" 200 3 \"-\" \"curl/7.88.1\" \"-\"".to_string()));
+}
+
+#[test]
+fn probes_fail_with_the_status_code_and_pass_once_served() {
+    let mut b = Bench::new();
+    let (k, mut m, p) = started(&mut b, "registry.k8s.io/nginx-slim:0.8");
+    let c = p.spec.as_ref().unwrap().containers[0].clone();
+    let probe: Probe =
+        serde_json::from_value(json!({"httpGet": {"path": "/", "port": 80}})).unwrap();
+    let ip = b.world.setup(&k).unwrap().pod_ip.clone();
+    let mut cx = AppCx {
+        info: ContainerInfo {
+            pod: &p,
+            container: &c,
+            is_init: false,
+            restart_count: 0,
+            pod_ip: &ip,
+        },
+        since_start: SimDuration::ZERO,
+        rng: &mut b.rng,
+        now: b.now,
+        world: &mut b.world,
+        api: &b.api,
+        dns: &mut b.dns,
+    };
+    assert_eq!(
+        m.probe(&mut cx, ProbeKind::Readiness, &probe),
+        ProbeAnswer::Failure("HTTP probe failed with statuscode: 403".into())
+    );
+    cx.world
+        .view(&k, SimTime::ZERO)
+        .unwrap()
+        .write("/usr/share/nginx/html/index.html", b"web-0\n")
+        .unwrap();
+    assert_eq!(
+        m.probe(&mut cx, ProbeKind::Readiness, &probe),
+        ProbeAnswer::Success
+    );
+    // SIGQUIT: graceful shutdown, exit 0.
+    let e = m.on_signal(&mut cx, Signal::Quit).unwrap();
+    assert_eq!(e.code, 0);
+    let logs: Vec<String> = b
+        .world
+        .logs(&k)
+        .unwrap()
+        .current
+        .iter()
+        .map(|l| l.text.clone())
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|l| l.ends_with("[notice] 1#1: signal 3 (SIGQUIT) received, shutting down"))
+    );
+    assert_eq!(
+        logs.last().unwrap(),
+        "2025/01/01 00:00:01 [notice] 1#1: exit"
+    );
+}
+
+#[test]
+fn the_image_serves_its_welcome_page_and_logs_its_start() {
+    let mut b = Bench::new();
+    let k = b.container("web-0", "nginx", &[], &[]);
+    let p = pod("nginx");
+    let c = p.spec.as_ref().unwrap().containers[0].clone();
+    let mut cx = AppCx {
+        info: ContainerInfo {
+            pod: &p,
+            container: &c,
+            is_init: false,
+            restart_count: 0,
+            pod_ip: "10.244.1.10",
+        },
+        since_start: SimDuration::ZERO,
+        rng: &mut b.rng,
+        now: SimTime::ZERO,
+        world: &mut b.world,
+        api: &b.api,
+        dns: &mut b.dns,
+    };
+    NginxModel::default().start(&mut cx);
+    b.now += SimDuration::from_secs(1);
+    let r = b
+        .exec(&k, &["curl", "-s", "http://localhost/"], false, None)
+        .unwrap();
+    assert_eq!(r.stdout, INDEX_HTML);
+    assert_eq!(INDEX_HTML.len(), 615);
+    let logs: Vec<String> = b
+        .world
+        .logs(&k)
+        .unwrap()
+        .current
+        .iter()
+        .map(|l| l.text.clone())
+        .collect();
+    assert_eq!(
+        logs[0],
+        "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration"
+    );
+    assert!(logs.contains(
+        &"2025/01/01 00:00:00 [notice] 1#1: built by gcc 12.2.0 (Debian 12.2.0-14) ".to_string()
+    ));
+}
+
+#[test]
+fn the_error_pages_are_153_bytes() {
+    assert_eq!(error_page(403, "1.22.1").len(), 153);
+    assert_eq!(error_page(404, "1.22.1").len(), 153);
+}

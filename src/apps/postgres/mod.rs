@@ -1,0 +1,147 @@
+//! The `postgres` images: the server model ([`server`]), and the client programs `psql`,
+//! `pg_isready`, `pg_dump` and `postgres --version` ([`psql`], [`tools`]).
+
+pub mod psql;
+pub mod server;
+pub mod tools;
+
+use crate::engine::SimTime;
+use crate::exec::ProgramFn;
+use crate::kubelet::AppRegistry;
+use crate::store::Fs;
+
+use super::{Flavor, GNU_BASE, ImageProfile};
+
+/// A PostgreSQL release as the image ships it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PgVersion {
+    /// Major version.
+    pub major: u32,
+    /// `15.17`.
+    pub short: String,
+    /// `15.17 (Debian 15.17-1.pgdg12+1)`.
+    pub full: String,
+}
+
+impl PgVersion {
+    /// What `version()` returns.
+    pub fn version_string(&self) -> String {
+        format!(
+            "PostgreSQL {} on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit",
+            self.full
+        )
+    }
+}
+
+/// The release of each supported major version (image snapshot of early 2026).
+pub fn version_of(major: u32) -> PgVersion {
+    let short = match major {
+        13 => "13.23",
+        14 => "14.21",
+        15 => "15.17",
+        16 => "16.13",
+        17 => "17.9",
+        _ => "18.3",
+    };
+    let major = if (13..=18).contains(&major) { major } else { 18 };
+    PgVersion {
+        major,
+        short: short.to_string(),
+        full: format!("{short} (Debian {short}-1.pgdg12+1)"),
+    }
+}
+
+/// The major version an image tag names (`15`, `15.4`, `16-alpine`; `latest` is 18).
+pub fn major_of_tag(tag: &str) -> u32 {
+    let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|m| (13..=18).contains(m)).unwrap_or(18)
+}
+
+/// PGDATA of an image version.
+pub fn pgdata_of(major: u32) -> String {
+    if major >= 18 {
+        format!("/var/lib/postgresql/{major}/docker")
+    } else {
+        "/var/lib/postgresql/data".to_string()
+    }
+}
+
+/// Registers the postgres model.
+pub fn register(reg: &mut AppRegistry) {
+    reg.register("postgres", |info| {
+        let image = info.container.image.as_deref().unwrap_or("postgres");
+        let r = crate::kubelet::image::ImageRef::parse(image);
+        Box::new(server::PostgresModel::new(major_of_tag(r.tag())))
+    });
+}
+
+/// The programs this module implements.
+pub fn program(name: &str) -> Option<ProgramFn> {
+    match name {
+        "psql" => Some(psql::psql),
+        "pg_isready" => Some(tools::pg_isready),
+        "pg_dump" => Some(tools::pg_dump),
+        "postgres" => Some(tools::postgres),
+        _ => None,
+    }
+}
+
+const PG_PROGRAMS: &[&str] = &[
+    "psql",
+    "pg_isready",
+    "pg_dump",
+    "postgres",
+    "pg_ctl",
+    "initdb",
+    "pg_dumpall",
+    "docker-entrypoint.sh",
+    "gosu",
+];
+
+fn layer(fs: &mut Fs, now: SimTime) {
+    super::base_layer(fs, now);
+    for d in [
+        "/var/run/postgresql",
+        "/var/lib/postgresql",
+        "/docker-entrypoint-initdb.d",
+        "/usr/local/bin",
+    ] {
+        let _ = fs.mkdir_p(d, 0o755, now);
+    }
+    let _ = fs.chmod("/var/run/postgresql", 0o3777);
+    let _ = fs.chown("/var/run/postgresql", 999, 999, false);
+    let _ = fs.chown("/var/lib/postgresql", 999, 999, false);
+}
+
+/// The profile of `postgres:<tag>`.
+pub fn profile(short: &str, tag: &str) -> Option<ImageProfile> {
+    if short != "postgres" {
+        return None;
+    }
+    let major = major_of_tag(tag);
+    let v = version_of(major);
+    let mut programs: Vec<String> = GNU_BASE.iter().map(|s| (*s).to_string()).collect();
+    programs.extend(PG_PROGRAMS.iter().map(|s| (*s).to_string()));
+    Some(ImageProfile {
+        programs,
+        env: vec![
+            (
+                "PATH".into(),
+                format!(
+                    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/{major}/bin"
+                ),
+            ),
+            ("GOSU_VERSION".into(), "1.17".into()),
+            ("LANG".into(), "en_US.utf8".into()),
+            ("PG_MAJOR".into(), major.to_string()),
+            ("PG_VERSION".into(), format!("{}-1.pgdg12+1", v.short)),
+            ("PGDATA".into(), pgdata_of(major)),
+        ],
+        workdir: "/".into(),
+        flavor: Flavor::Gnu,
+        layer,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,297 @@
+//! The postgres model through a bench: entrypoint decisions, logs, psql output against the
+//! spec's captures, durability across kills and clean stops.
+
+use k8s_openapi::api::core::v1::{Container, Pod};
+
+use super::server::PostgresModel;
+use crate::engine::{SimDuration, SimTime};
+use crate::exec::testing::Bench;
+use crate::kubelet::{AppCx, AppModel, ContainerInfo, Signal, Startup};
+use crate::store::{ContainerKey, VolumeId};
+
+struct Pg {
+    bench: Bench,
+    key: ContainerKey,
+    model: PostgresModel,
+    pod: Pod,
+    container: Container,
+    image: String,
+    env: Vec<(String, String)>,
+    mounts: Vec<(String, VolumeId)>,
+}
+
+fn cx_call<R>(p: &mut Pg, f: impl FnOnce(&mut PostgresModel, &mut AppCx<'_>) -> R) -> R {
+    let info = ContainerInfo {
+        pod: &p.pod,
+        container: &p.container,
+        is_init: false,
+        restart_count: 0,
+        pod_ip: "10.244.1.10",
+    };
+    let mut cx = AppCx {
+        info,
+        since_start: SimDuration::ZERO,
+        rng: &mut p.bench.rng,
+        now: p.bench.now,
+        world: &mut p.bench.world,
+        api: &p.bench.api,
+        dns: &mut p.bench.dns,
+    };
+    f(&mut p.model, &mut cx)
+}
+
+fn boot(image: &str, env: &[(&str, &str)], mounts: &[(&str, VolumeId)]) -> (Pg, Startup) {
+    let mut bench = Bench::new();
+    bench.now = SimTime::from_ms(60_000);
+    let key = bench.container("pg-0", image, env, mounts);
+    let mut pod = Pod::default();
+    pod.metadata.uid = Some("uid-pg-0".into());
+    let container = Container {
+        name: "pg-0".into(),
+        image: Some(image.into()),
+        ..Default::default()
+    };
+    let major = super::major_of_tag(image.split(':').nth(1).unwrap_or("latest"));
+    let mut p = Pg {
+        bench,
+        key,
+        model: PostgresModel::new(major),
+        pod,
+        container,
+        image: image.into(),
+        env: env.iter().map(|(a, b)| ((*a).to_string(), (*b).to_string())).collect(),
+        mounts: mounts.iter().map(|(a, b)| ((*a).to_string(), b.clone())).collect(),
+    };
+    let s = cx_call(&mut p, |m, cx| m.start(cx));
+    (p, s)
+}
+
+impl Pg {
+    fn logs(&self) -> String {
+        self.bench
+            .world
+            .logs(&self.key)
+            .map(|l| {
+                l.current
+                    .iter()
+                    .map(|x| format!("{}\n", x.text))
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+    }
+
+    fn psql(&mut self, args: &[&str]) -> (String, String, i32) {
+        let mut argv = vec!["psql"];
+        argv.extend_from_slice(args);
+        let r = self.bench.exec(&self.key, &argv, false, None).expect("psql runs");
+        (r.stdout, r.stderr, r.code)
+    }
+
+    fn wait(&mut self, ms: u64) {
+        self.bench.now += SimDuration::from_ms(ms);
+    }
+
+    /// Stops (signal) or kills (None) the process and starts a new container instance.
+    fn restart(&mut self, signal: Option<Signal>) -> Startup {
+        if let Some(sig) = signal {
+            let e = cx_call(self, |m, cx| m.on_signal(cx, sig)).expect("exits");
+            self.wait(e.after.as_ms());
+        }
+        self.bench.world.stop_process(&self.key);
+        self.wait(1000);
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let mounts: Vec<(&str, VolumeId)> =
+            self.mounts.iter().map(|(a, b)| (a.as_str(), b.clone())).collect();
+        let image = self.image.clone();
+        self.key = self.bench.container("pg-0", &image, &env, &mounts);
+        let major = self.model_major();
+        self.model = PostgresModel::new(major);
+        cx_call(self, |m, cx| m.start(cx))
+    }
+
+    fn model_major(&self) -> u32 {
+        super::major_of_tag(self.image.split(':').nth(1).unwrap_or("latest"))
+    }
+}
+
+fn hostpath() -> VolumeId {
+    VolumeId::HostPath {
+        node: "kind-worker".into(),
+        path: "/var/local-path-provisioner/pvc-1".into(),
+    }
+}
+
+#[test]
+fn missing_password_is_refused_with_the_entrypoint_text() {
+    let (p, s) = boot("postgres:15", &[], &[("/var/lib/postgresql/data", hostpath())]);
+    assert_eq!(s.ready_after, None);
+    assert_eq!(s.exit.map(|e| e.code), Some(1));
+    assert!(p.logs().starts_with(
+        "Error: Database is uninitialized and superuser password is not specified.\n       You must specify POSTGRES_PASSWORD to a non-empty value for the\n"
+    ));
+}
+
+#[test]
+fn lost_and_found_at_pgdata_is_refused_by_initdb() {
+    let (p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", VolumeId::Pv("pv-1".into()))],
+    );
+    assert_eq!(s.exit.map(|e| e.code), Some(1));
+    assert!(p.logs().ends_with(
+        "initdb: error: directory \"/var/lib/postgresql/data\" exists but is not empty\ninitdb: detail: It contains a lost+found directory, perhaps due to it being a mount point.\ninitdb: hint: Using a mount point directly as the data directory is not recommended.\nCreate a subdirectory under the mount point.\n"
+    ));
+}
+
+#[test]
+fn postgres_18_refuses_the_old_mount_path() {
+    let (p, s) = boot(
+        "postgres:18",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    assert_eq!(s.exit.map(|e| e.code), Some(1));
+    assert!(p.logs().contains("         /var/lib/postgresql/data (unused mount/volume)\n"));
+}
+
+#[test]
+fn trust_prints_the_warning_and_starts() {
+    let (p, s) = boot(
+        "postgres:16",
+        &[("POSTGRES_HOST_AUTH_METHOD", "trust")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    assert!(s.exit.is_none());
+    assert!(p.logs().starts_with("********************************************************************************\nWARNING: POSTGRES_HOST_AUTH_METHOD has been set to \"trust\"."));
+}
+
+#[test]
+fn first_start_logs_and_appendix_a_session() {
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    let ready = s.ready_after.expect("becomes ready").as_ms();
+    assert!((800..=3000).contains(&ready), "{ready}");
+    let logs = p.logs();
+    assert!(logs.starts_with("The files belonging to this database system will be owned by user \"postgres\".\n"));
+    assert!(logs.contains("\nSuccess. You can now start the database server using:\n\n    pg_ctl -D /var/lib/postgresql/data -l logfile start\n\nwaiting for server to start....2025-01-01 00:01:"));
+    assert!(logs.contains(" done\nserver started\n\n/usr/local/bin/docker-entrypoint.sh: ignoring /docker-entrypoint-initdb.d/*\n\nwaiting for server to shut down...."));
+    assert!(logs.contains(" done\nserver stopped\n\nPostgreSQL init process complete; ready for start up.\n\n"));
+    assert!(logs.contains(" [1] LOG:  listening on IPv4 address \"0.0.0.0\", port 5432\n"));
+    assert!(logs.ends_with(" [1] LOG:  database system is ready to accept connections\n"));
+    // Before ready: the socket is missing (between temp and final server) or the server starts.
+    let (_, err, code) = p.psql(&["-U", "postgres", "-c", "SELECT 1;"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: "));
+    p.wait(ready);
+    let r = |p: &mut Pg, sql: &str| p.psql(&["-U", "postgres", "-c", sql]);
+    assert_eq!(r(&mut p, "CREATE TABLE test (id INT, data TEXT);").0, "CREATE TABLE\n");
+    assert_eq!(r(&mut p, "INSERT INTO test VALUES (1, 'persistent data');").0, "INSERT 0 1\n");
+    assert_eq!(
+        r(&mut p, "SELECT * FROM test;").0,
+        " id |      data       \n----+-----------------\n  1 | persistent data\n(1 row)\n\n"
+    );
+    assert_eq!(
+        r(&mut p, "SELECT * FROM missing;"),
+        (
+            String::new(),
+            "ERROR:  relation \"missing\" does not exist\nLINE 1: SELECT * FROM missing;\n                      ^\n".to_string(),
+            1
+        )
+    );
+    assert_eq!(p.psql(&["-U", "postgres", "-t", "-A", "-c", "SELECT COUNT(*) FROM test;"]).0, "1\n");
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-c", "\\dt"]).0,
+        "        List of relations\n Schema | Name | Type  |  Owner   \n--------+------+-------+----------\n public | test | table | postgres\n(1 row)\n\n"
+    );
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-d", "nosuchdb", "-c", "SELECT 1;"]),
+        (String::new(), "psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: FATAL:  database \"nosuchdb\" does not exist\n".to_string(), 2)
+    );
+    assert_eq!(
+        p.psql(&["-c", "SELECT 1"]).1,
+        "psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: FATAL:  role \"root\" does not exist\n"
+    );
+    assert_eq!(
+        p.psql(&["-U", "postgres", "--nosuch"]),
+        (String::new(), "psql: unrecognized option '--nosuch'\npsql: hint: Try \"psql --help\" for more information.\n".to_string(), 1)
+    );
+    let r = p.bench.exec(&p.key, &["pg_isready", "-U", "postgres"], false, None).unwrap();
+    assert_eq!((r.stdout.as_str(), r.code), ("/var/run/postgresql:5432 - accepting connections\n", 0));
+    let r = p.bench.exec(&p.key, &["pg_isready", "-h", "127.0.0.1", "-p", "5432"], false, None).unwrap();
+    assert_eq!(r.stdout, "127.0.0.1:5432 - accepting connections\n");
+    // The server log shows the failed statement.
+    assert!(p.logs().contains("ERROR:  relation \"missing\" does not exist at character 15\n"));
+    assert!(p.logs().contains("STATEMENT:  SELECT * FROM missing;\n"));
+    // A clean stop (SIGINT) and a later start.
+    let s = p.restart(Some(Signal::Int));
+    assert!(s.ready_after.is_some_and(|d| d.as_ms() <= 1000));
+    let logs = p.logs();
+    assert!(logs.starts_with("\nPostgreSQL Database directory appears to contain a database; Skipping initialization\n\n"), "{logs}");
+    assert!(logs.contains("LOG:  database system was shut down at "));
+    p.wait(2000);
+    assert_eq!(
+        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT data FROM test;"]).0,
+        "persistent data\n"
+    );
+}
+
+#[test]
+fn committed_rows_survive_a_kill_and_recovery_is_logged() {
+    let (mut p, s) = boot(
+        "postgres:17",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    p.psql(&["-U", "postgres", "-c", "CREATE TABLE t (id INT); INSERT INTO t VALUES (1);"]);
+    let s = p.restart(None);
+    let logs = p.logs();
+    assert!(logs.contains("LOG:  database system was interrupted; last known up at "), "{logs}");
+    assert!(logs.contains("LOG:  database system was not properly shut down; automatic recovery in progress\n"));
+    assert!(logs.contains("LOG:  redo starts at 0/"));
+    p.wait(s.ready_after.unwrap().as_ms());
+    assert_eq!(p.psql(&["-U", "postgres", "-tA", "-c", "SELECT count(*) FROM t;"]).0, "1\n");
+}
+
+#[test]
+fn asynchronous_commits_are_lost_by_a_kill_but_not_by_a_stop() {
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    p.psql(&["-U", "postgres", "-c", "CREATE TABLE t (id INT);"]);
+    p.psql(&["-U", "postgres", "-c", "SET synchronous_commit = off; INSERT INTO t VALUES (1);"]);
+    let s = p.restart(None);
+    p.wait(s.ready_after.unwrap().as_ms());
+    assert_eq!(p.psql(&["-U", "postgres", "-tA", "-c", "SELECT count(*) FROM t;"]).0, "0\n");
+    p.psql(&["-U", "postgres", "-c", "SET synchronous_commit = off; INSERT INTO t VALUES (2);"]);
+    let s = p.restart(Some(Signal::Int));
+    p.wait(s.ready_after.unwrap().as_ms());
+    assert_eq!(p.psql(&["-U", "postgres", "-tA", "-c", "SELECT id FROM t;"]).0, "2\n");
+}
+
+#[test]
+fn stdin_scripts_and_on_error_stop() {
+    let (mut p, s) = boot(
+        "postgres:15",
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.unwrap().as_ms());
+    let script = "CREATE TABLE orders (id SERIAL PRIMARY KEY, item VARCHAR(20), qty INT);\nINSERT INTO orders (item, qty) VALUES ('apple', 3), ('pear', 5);\nSELECT * FROM orders;\nSELECT * FROM missing;\nUPDATE orders SET qty = 10 WHERE item = 'pear';\n";
+    let r = p.bench.exec(&p.key, &["psql", "-U", "postgres"], false, Some(script)).unwrap();
+    assert_eq!(r.stdout, "CREATE TABLE\nINSERT 0 2\n id | item  | qty \n----+-------+-----\n  1 | apple |   3\n  2 | pear  |   5\n(2 rows)\n\nUPDATE 1\n");
+    assert_eq!(r.stderr, "ERROR:  relation \"missing\" does not exist\nLINE 1: SELECT * FROM missing;\n                      ^\n");
+    assert_eq!(r.code, 0);
+    let r = p.bench.exec(&p.key, &["psql", "-U", "postgres", "-v", "ON_ERROR_STOP=1"], false, Some("SELECT 1 AS one;\nSELECT * FROM missing;\nSELECT 2 AS two;\n")).unwrap();
+    assert_eq!(r.stdout, " one \n-----\n   1\n(1 row)\n\n");
+    assert_eq!(r.code, 3);
+    let r = p.bench.exec(&p.key, &["psql", "-U", "postgres", "-f", "/tmp/nope.sql"], false, None).unwrap();
+    assert_eq!((r.stderr.as_str(), r.code), ("psql: error: /tmp/nope.sql: No such file or directory\n", 1));
+}

@@ -1,1 +1,0 @@
-//! The SQL engine shared by the PostgreSQL and MySQL models (not written yet).

@@ -326,3 +326,58 @@ fn shell_errors_and_standalone_mode() {
             .contains(&("MONGO_MAJOR".to_string(), "7.0".to_string()))
     );
 }
+
+#[test]
+fn interactive_session_with_a_multi_line_initiate() {
+    let mut s = Set::new(3);
+    let script = "rs.initiate({\n  _id: \"rs0\",\n  members: [\n    {_id: 0, host: \"10.244.1.10:27017\"},\n    {_id: 1, host: \"10.244.1.11:27017\"},\n    {_id: 2, host: \"10.244.1.12:27017\"}\n  ]\n});\nuse testdb;\ndb.users.insertMany([{name: 'Alice'}, {name: 'Bob'}]).insertedIds['1'] === undefined\nexit\n";
+    let r = s
+        .bench
+        .exec(
+            &key(0),
+            &["mongosh", "admin", "-u", "admin", "-p", "pw"],
+            true,
+            Some(script),
+        )
+        .unwrap();
+    assert_eq!(r.code, 0);
+    let out = r.stdout;
+    assert!(out.starts_with("Current Mongosh Log ID:\t"), "{out}");
+    assert!(out.contains("\nConnecting to:\t\tmongodb://127.0.0.1:27017/admin?directConnection=true&serverSelectionTimeoutMS=2000&appName=mongosh+2.3.8\nUsing MongoDB:\t\t7.0.16\nUsing Mongosh:\t\t2.3.8\n"), "{out}");
+    assert!(
+        out.contains("\n\nadmin> rs.initiate({\n...   _id: \"rs0\",\n...   members: [\n"),
+        "{out}"
+    );
+    assert!(out.contains("...   ]\n... });\n{ ok: 1 }\nrs0 [direct: primary] admin> use testdb;\nswitched to db testdb\n"), "{out}");
+    // `===` is not in the subset: a syntax error, and the session goes on.
+    assert!(
+        out.contains("rs0 [direct: primary] testdb> db.users.insertMany("),
+        "{out}"
+    );
+    assert!(out.contains("SyntaxError: "), "{out}");
+    assert!(
+        out.ends_with("rs0 [direct: primary] testdb> exit\n"),
+        "{out}"
+    );
+    assert_eq!(
+        s.out(1, "db.getSiblingDB('testdb').users.countDocuments()"),
+        "0\n"
+    );
+}
+
+#[test]
+fn insert_many_prints_ids_by_index() {
+    let mut s = Set::new(1);
+    s.out(0, "rs.initiate()");
+    let out = s.out(0, "db.c.insertMany([{a: 1}, {a: 2}])");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "{");
+    assert_eq!(lines[1], "  acknowledged: true,");
+    assert_eq!(lines[2], "  insertedIds: {");
+    assert!(lines[3].starts_with("    '0': ObjectId('") && lines[3].ends_with("'),"));
+    assert!(lines[4].starts_with("    '1': ObjectId('") && lines[4].ends_with("')"));
+    assert_eq!(&lines[5..], ["  }", "}"]);
+    assert_eq!(s.out(0, "db.c.find({a: {$gt: 1}}).count()"), "1\n");
+    assert_eq!(s.out(0, "db.c.findOne({a: 3})"), "null\n");
+    assert_eq!(s.out(0, "db.c.find({a: 3})"), "");
+}

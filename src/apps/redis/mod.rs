@@ -190,6 +190,14 @@ pub fn server_argv(command: &[String], args: &[String]) -> Option<Vec<String>> {
     }
 }
 
+/// The node under a Redis container crashed at `at` (kernel and page cache gone, not just
+/// the process): AOF writes not yet fsynced are lost (`appendfsync everysec`: up to the last
+/// second, §3.5). Call before the container's process is dropped; a plain SIGKILL of the
+/// process loses nothing that was written to the AOF.
+pub fn node_crash(world: &mut crate::store::World, key: &crate::store::ContainerKey, at: SimTime) {
+    cli::with_server(world, key, at, |s, view| s.lose_unsynced_aof(view, at));
+}
+
 /// Why the server refused to start: the lines it printed and on which stream.
 struct StartFailure {
     stream: Stream,

@@ -102,6 +102,12 @@ struct Stats {
     aof_rewrites: u64,
     loaded_keys: u64,
     loaded_expired: u64,
+    commands: u64,
+    forks: u64,
+    expired_keys: u64,
+    hits: u64,
+    misses: u64,
+    errors: BTreeMap<String, u64>,
 }
 
 /// A running `redis-server`.
@@ -128,6 +134,10 @@ pub struct RedisServer {
     aof_seq: Option<u64>,
     aof_last_db: Option<usize>,
     aof_base_size: u64,
+    /// Appends to the incr file not yet known to be fsynced: (instant, file length after).
+    aof_unsynced: Vec<(SimTime, u64)>,
+    /// Length of the incr file known to be on disk.
+    aof_synced_len: u64,
     /// Log lines not yet written to the container's log: (instant, text).
     pub outbox: Vec<(SimTime, String)>,
     /// Hex ids for `INFO` (`run_id`, `master_replid`).
@@ -205,6 +215,35 @@ pub fn glob_match(pattern: &str, s: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let s: Vec<char> = s.chars().collect();
     m(&p, &s)
+}
+
+/// The sections plain `INFO` prints, in Redis 7.0's order.
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+/// Redis's `bytesToHuman`: `918.64K`, `11.70M`, `200B`.
+pub fn human_bytes(n: u64) -> String {
+    let f = n as f64;
+    if n < 1024 {
+        format!("{n}B")
+    } else if n < 1024 * 1024 {
+        format!("{:.2}K", f / 1024.0)
+    } else if n < 1024 * 1024 * 1024 {
+        format!("{:.2}M", f / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2}G", f / (1024.0 * 1024.0 * 1024.0))
+    }
 }
 
 /// Command arities as Redis declares them: `n` exactly n words (with the name), `-n` at
@@ -289,6 +328,8 @@ impl RedisServer {
             aof_seq: None,
             aof_last_db: None,
             aof_base_size: 0,
+            aof_unsynced: Vec::new(),
+            aof_synced_len: 0,
             outbox: Vec::new(),
             run_id: ids.0,
             replid: ids.1,
@@ -663,6 +704,8 @@ impl RedisServer {
         }
         self.aof_seq = Some(seq);
         self.aof_last_db = None;
+        self.aof_unsynced.clear();
+        self.aof_synced_len = 0;
     }
 
     fn aof_append(&mut self, view: &mut View<'_>, db: usize, argv: &[String]) {
@@ -678,7 +721,56 @@ impl RedisServer {
             self.aof_last_db = Some(db);
         }
         bytes.extend(persist::resp_command(argv));
-        let _ = view.append(&path, &bytes);
+        if view.append(&path, &bytes).is_ok() {
+            let len = view.read(&path).map_or(0, |d| d.len() as u64);
+            if self.config.appendfsync == "always" {
+                self.aof_synced_len = len;
+            } else {
+                self.aof_unsynced.push((view.now, len));
+            }
+        }
+    }
+
+    /// How much of the AOF incr file is on disk (not only in the kernel's page cache) at
+    /// `at`: `appendfsync everysec` fsyncs once a second, `no` leaves it to the kernel
+    /// (about every 30 s), `always` before replying.
+    pub fn durable_aof_len(&self, at: SimTime) -> u64 {
+        let period_ms = match self.config.appendfsync.as_str() {
+            "always" => {
+                return self
+                    .aof_unsynced
+                    .last()
+                    .map_or(self.aof_synced_len, |x| x.1);
+            }
+            "no" => 30_000,
+            _ => 1_000,
+        };
+        let since = at.saturating_since(self.started).as_ms();
+        let boundary = self.started + SimDuration::from_ms(since / period_ms * period_ms);
+        self.aof_unsynced
+            .iter()
+            .filter(|(t, _)| *t < boundary)
+            .map(|(_, l)| *l)
+            .max()
+            .unwrap_or(self.aof_synced_len)
+            .max(self.aof_synced_len)
+    }
+
+    /// The node crashed at `at`: AOF bytes not yet fsynced are lost (the incr file is cut
+    /// back to its durable length).
+    pub fn lose_unsynced_aof(&mut self, view: &mut View<'_>, at: SimTime) {
+        let Some(seq) = self.aof_seq else { return };
+        let path = format!(
+            "{}/{}.{seq}.incr.aof",
+            self.aof_dir(),
+            self.config.appendfilename
+        );
+        let keep = self.durable_aof_len(at) as usize;
+        if let Ok(data) = view.read(&path)
+            && data.len() > keep
+        {
+            let _ = view.write(&path, &data[..keep]);
+        }
     }
 
     fn aof_current_size(&self, view: &View<'_>) -> u64 {
@@ -717,6 +809,7 @@ impl RedisServer {
     /// instant it fell due.
     pub fn cron(&mut self, view: &mut View<'_>, now: SimTime) {
         for (db, k) in self.expire_due(now) {
+            self.stats.expired_keys += 1;
             self.aof_append(view, db, &["DEL".to_string(), k]);
         }
         if self.dirty == 0 {
@@ -748,6 +841,7 @@ impl RedisServer {
     }
 
     fn bgsave(&mut self, view: &mut View<'_>, at: SimTime) {
+        self.stats.forks += 1;
         let child = self.next_child_pid;
         self.next_child_pid += 1;
         self.log(
@@ -821,6 +915,29 @@ impl RedisServer {
 
     /// Runs one command for a client at `now` (after catching up with `cron`).
     pub fn command(
+        &mut self,
+        sess: &mut Session,
+        argv: &[String],
+        view: &mut View<'_>,
+        now: SimTime,
+    ) -> Reply {
+        let r = self.command_inner(sess, argv, view, now);
+        self.stats.commands += 1;
+        if let Reply::Error(e) = &r {
+            let kind = e.split(' ').next().unwrap_or("ERR").to_string();
+            *self.stats.errors.entry(kind).or_default() += 1;
+        }
+        if argv.len() == 2 && argv[0].eq_ignore_ascii_case("get") {
+            match &r {
+                Reply::Bulk(Some(_)) => self.stats.hits += 1,
+                Reply::Bulk(None) => self.stats.misses += 1,
+                _ => {}
+            }
+        }
+        r
+    }
+
+    fn command_inner(
         &mut self,
         sess: &mut Session,
         argv: &[String],
@@ -1035,6 +1152,7 @@ impl RedisServer {
     fn rewrite_aof(&mut self, view: &mut View<'_>, now: SimTime) {
         let child = self.next_child_pid;
         self.next_child_pid += 1;
+        self.stats.forks += 1;
         let seq = self
             .aof_seq
             .map_or_else(|| self.existing_aof_seq(view) + 1, |s| s + 1);
@@ -1102,28 +1220,10 @@ impl RedisServer {
 
     fn info(&self, section: Option<&str>, view: &View<'_>, now: SimTime) -> String {
         let sections: Vec<String> = match section.map(str::to_ascii_lowercase) {
-            None => [
-                "server",
-                "clients",
-                "persistence",
-                "replication",
-                "cluster",
-                "keyspace",
-            ]
-            .iter()
-            .map(|s| (*s).to_string())
-            .collect(),
-            Some(s) if s == "all" || s == "everything" || s == "default" => [
-                "server",
-                "clients",
-                "persistence",
-                "replication",
-                "cluster",
-                "keyspace",
-            ]
-            .iter()
-            .map(|s| (*s).to_string())
-            .collect(),
+            None => DEFAULT_SECTIONS.iter().map(|s| (*s).to_string()).collect(),
+            Some(s) if s == "all" || s == "everything" || s == "default" => {
+                DEFAULT_SECTIONS.iter().map(|s| (*s).to_string()).collect()
+            }
             Some(s) => vec![s],
         };
         let mut parts = Vec::new();
@@ -1142,6 +1242,31 @@ impl RedisServer {
                     "clients_in_timeout_table:0".into(),
                 ],
                 "persistence" => self.info_persistence(view),
+                "memory" => self.info_memory(),
+                "stats" => self.info_stats(),
+                "cpu" => {
+                    // A mostly idle server: about 0.1 % of one CPU.
+                    let up = now.saturating_since(self.started).as_ms();
+                    let user = format!("{}.{:06}", up / 1_000_000, up % 1_000_000);
+                    vec![
+                        "# CPU".to_string(),
+                        "used_cpu_sys:0.000000".into(),
+                        format!("used_cpu_user:{user}"),
+                        "used_cpu_sys_children:0.000000".into(),
+                        "used_cpu_user_children:0.000000".into(),
+                        "used_cpu_sys_main_thread:0.000000".into(),
+                        format!("used_cpu_user_main_thread:{user}"),
+                    ]
+                }
+                "modules" => vec!["# Modules".to_string()],
+                "errorstats" => {
+                    let mut v = vec!["# Errorstats".to_string()];
+                    for (k, n) in &self.stats.errors {
+                        v.push(format!("errorstat_{k}:count={n}"));
+                    }
+                    v
+                }
+
                 "replication" => vec![
                     "# Replication".to_string(),
                     "role:master".into(),
@@ -1165,6 +1290,155 @@ impl RedisServer {
             parts.push(text);
         }
         parts.join("\r\n")
+    }
+
+    fn info_memory(&self) -> Vec<String> {
+        let used = self.used_memory();
+        let startup = 875_904u64;
+        let dataset = used.saturating_sub(startup);
+        let rss = 12_267_520u64;
+        let h = human_bytes;
+        let mut v = vec![
+            "# Memory".to_string(),
+            format!("used_memory:{used}"),
+            format!("used_memory_human:{}", h(used)),
+            format!("used_memory_rss:{rss}"),
+            format!("used_memory_rss_human:{}", h(rss)),
+            format!("used_memory_peak:{used}"),
+            format!("used_memory_peak_human:{}", h(used)),
+            "used_memory_peak_perc:100.00%".into(),
+            format!("used_memory_overhead:{}", startup + 680),
+            format!("used_memory_startup:{startup}"),
+            format!("used_memory_dataset:{dataset}"),
+            "used_memory_dataset_perc:98.95%".into(),
+            format!("allocator_allocated:{}", used + 846_416),
+            format!("allocator_active:{}", used + 1_000_816),
+            format!("allocator_resident:{}", used + 3_671_408),
+            "total_system_memory:8227733504".into(),
+            format!("total_system_memory_human:{}", h(8_227_733_504)),
+        ];
+        const FIXED_1: &[&str] = &[
+            "used_memory_lua:32768",
+            "used_memory_vm_eval:32768",
+            "used_memory_lua_human:32.00K",
+            "used_memory_scripts_eval:0",
+            "number_of_cached_scripts:0",
+            "number_of_functions:0",
+            "number_of_libraries:0",
+            "used_memory_vm_functions:33792",
+            "used_memory_vm_total:66560",
+            "used_memory_vm_total_human:65.00K",
+            "used_memory_functions:200",
+            "used_memory_scripts:200",
+            "used_memory_scripts_human:200B",
+            "maxmemory:0",
+            "maxmemory_human:0B",
+            "maxmemory_policy:noeviction",
+            "allocator_frag_ratio:1.09",
+            "allocator_frag_bytes:154400",
+            "allocator_rss_ratio:2.38",
+            "allocator_rss_bytes:2670592",
+            "rss_overhead_ratio:2.66",
+            "rss_overhead_bytes:7655424",
+        ];
+        v.extend(FIXED_1.iter().map(|s| (*s).to_string()));
+        v.push(format!(
+            "mem_fragmentation_ratio:{:.2}",
+            rss as f64 / used.max(1) as f64
+        ));
+        v.push(format!(
+            "mem_fragmentation_bytes:{}",
+            rss.saturating_sub(used)
+        ));
+        const FIXED_2: &[&str] = &[
+            "mem_not_counted_for_evict:0",
+            "mem_replication_backlog:0",
+            "mem_total_replication_buffers:0",
+            "mem_clients_slaves:0",
+            "mem_clients_normal:0",
+            "mem_cluster_links:0",
+            "mem_aof_buffer:0",
+            "mem_allocator:jemalloc-5.3.0",
+            "active_defrag_running:0",
+            "lazyfree_pending_objects:0",
+            "lazyfreed_objects:0",
+        ];
+        v.extend(FIXED_2.iter().map(|s| (*s).to_string()));
+        v
+    }
+
+    fn info_stats(&self) -> Vec<String> {
+        let st = &self.stats;
+        let mut v = vec![
+            "# Stats".to_string(),
+            format!("total_connections_received:{}", st.commands.max(1)),
+            format!("total_commands_processed:{}", st.commands),
+        ];
+        const NET: &[&str] = &[
+            "instantaneous_ops_per_sec:0",
+            "total_net_input_bytes:0",
+            "total_net_output_bytes:0",
+            "total_net_repl_input_bytes:0",
+            "total_net_repl_output_bytes:0",
+            "instantaneous_input_kbps:0.00",
+            "instantaneous_output_kbps:0.00",
+            "instantaneous_input_repl_kbps:0.00",
+            "instantaneous_output_repl_kbps:0.00",
+            "rejected_connections:0",
+            "sync_full:0",
+            "sync_partial_ok:0",
+            "sync_partial_err:0",
+        ];
+        v.extend(NET.iter().map(|s| (*s).to_string()));
+        v.push(format!("expired_keys:{}", st.expired_keys));
+        const EXPIRY: &[&str] = &[
+            "expired_stale_perc:0.00",
+            "expired_time_cap_reached_count:0",
+            "expire_cycle_cpu_milliseconds:0",
+            "evicted_keys:0",
+            "evicted_clients:0",
+            "total_eviction_exceeded_time:0",
+            "current_eviction_exceeded_time:0",
+        ];
+        v.extend(EXPIRY.iter().map(|s| (*s).to_string()));
+        v.push(format!("keyspace_hits:{}", st.hits));
+        v.push(format!("keyspace_misses:{}", st.misses));
+        v.push("pubsub_channels:0".into());
+        v.push("pubsub_patterns:0".into());
+        v.push("pubsubshard_channels:0".into());
+        v.push(format!(
+            "latest_fork_usec:{}",
+            if st.forks > 0 { 311 } else { 0 }
+        ));
+        v.push(format!("total_forks:{}", st.forks));
+        const MISC: &[&str] = &[
+            "migrate_cached_sockets:0",
+            "slave_expires_tracked_keys:0",
+            "active_defrag_hits:0",
+            "active_defrag_misses:0",
+            "active_defrag_key_hits:0",
+            "active_defrag_key_misses:0",
+            "total_active_defrag_time:0",
+            "current_active_defrag_time:0",
+            "tracking_total_keys:0",
+            "tracking_total_items:0",
+            "tracking_total_prefixes:0",
+            "unexpected_error_replies:0",
+        ];
+        v.extend(MISC.iter().map(|s| (*s).to_string()));
+        let errors: u64 = st.errors.values().sum();
+        v.push(format!("total_error_replies:{errors}"));
+        v.push("dump_payload_sanitizations:0".into());
+        v.push(format!("total_reads_processed:{}", st.commands * 2));
+        v.push(format!("total_writes_processed:{}", st.commands));
+        const IO: &[&str] = &[
+            "io_threaded_reads_processed:0",
+            "io_threaded_writes_processed:0",
+            "reply_buffer_shrinks:0",
+            "reply_buffer_expands:0",
+        ];
+        v.extend(IO.iter().map(|s| (*s).to_string()));
+        v
     }
 
     fn info_server(&self, now: SimTime) -> Vec<String> {

@@ -2,6 +2,7 @@
 
 use k8s_openapi::api::core::v1::{Container, Pod};
 
+use super::server::human_bytes;
 use super::*;
 use crate::engine::SimTime;
 use crate::exec::testing::Bench;
@@ -338,6 +339,37 @@ fn info_persistence_is_byte_exact_with_crlf() {
 }
 
 #[test]
+fn plain_info_has_redis_7_0_sections_in_order() {
+    let mut r = Rig::new("redis:7.0", &[]);
+    r.out(&["GET"], false);
+    let info = r.out(&["INFO"], false);
+    let heads: Vec<&str> = info.split("\r\n").filter(|l| l.starts_with('#')).collect();
+    assert_eq!(
+        heads,
+        [
+            "# Server",
+            "# Clients",
+            "# Memory",
+            "# Persistence",
+            "# Stats",
+            "# Replication",
+            "# CPU",
+            "# Modules",
+            "# Errorstats",
+            "# Cluster",
+            "# Keyspace"
+        ]
+    );
+    // Sections are separated by one empty line; every line ends in CR LF.
+    assert!(info.contains("io_threads_active:0\r\n\r\n# Clients\r\n"));
+    assert!(info.contains("\r\n# Errorstats\r\nerrorstat_ERR:count=1\r\n"));
+    assert!(!info.replace("\r\n", "").contains('\n'));
+    assert_eq!(human_bytes(940_688), "918.64K");
+    assert_eq!(human_bytes(200), "200B");
+    assert_eq!(human_bytes(12_267_520), "11.70M");
+}
+
+#[test]
 fn info_with_aof_adds_the_aof_fields() {
     let mut r = Rig::new("redis:7.0", &["--appendonly", "yes"]);
     let info = r.out(&["INFO", "persistence"], false);
@@ -621,6 +653,33 @@ fn what_survives_what_truth_table() {
             let got = r.out(&["EXISTS", key], false);
             assert_eq!(got, if *kept { "1\n" } else { "0\n" }, "{}: {key}", c.name);
         }
+    }
+}
+
+#[test]
+fn node_crash_loses_the_last_second_of_aof_everysec_but_sigkill_does_not() {
+    for (fsync, crash, b_kept) in [
+        ("everysec", true, false),
+        ("everysec", false, true),
+        ("always", true, true),
+    ] {
+        let mut r = Rig::new(
+            "redis:7.0",
+            &["--appendonly", "yes", "--appendfsync", fsync],
+        );
+        r.out(&["SET", "a", "1"], false);
+        r.advance(SimDuration::from_ms(1_500));
+        r.out(&["SET", "b", "2"], false);
+        r.advance(SimDuration::from_ms(100));
+        if crash {
+            let now = r.bench.now;
+            node_crash(&mut r.bench.world, &r.key, now);
+        }
+        r.kill();
+        r.boot();
+        assert_eq!(r.out(&["EXISTS", "a"], false), "1\n", "{fsync} {crash}");
+        let b = if b_kept { "1\n" } else { "0\n" };
+        assert_eq!(r.out(&["EXISTS", "b"], false), b, "{fsync} {crash}");
     }
 }
 

@@ -358,6 +358,9 @@ pub struct ImageFacts {
     pub stop_signal: Signal,
 }
 
+/// Chooses a model for a container by what it runs, or passes (`None`).
+pub type AppOverride = Rc<dyn Fn(&ContainerInfo<'_>) -> Option<Box<dyn AppModel>>>;
+
 /// Builds the model for one container instance.
 pub type AppFactory = Rc<dyn Fn(&ContainerInfo<'_>) -> Box<dyn AppModel>>;
 
@@ -374,7 +377,7 @@ pub struct AppRegistry {
     images: BTreeMap<String, ImageFacts>,
     /// Asked first: a model chosen by what the container runs rather than by its image (a
     /// `command` that replaces the image's entrypoint).
-    overrides: Vec<Rc<dyn Fn(&ContainerInfo<'_>) -> Option<Box<dyn AppModel>>>>,
+    overrides: Vec<AppOverride>,
 }
 
 impl fmt::Debug for AppRegistry {

@@ -348,6 +348,7 @@ fn expand(v: &str, env: &[(String, String)]) -> String {
 
 /// Records the container's setup in the world, with a fresh layer of its image's files, and
 /// creates what its mounts need (volume filesystems, subPath directories, projected files).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn prepare(
     world: &mut World,
     api: &ApiServer,

@@ -130,7 +130,7 @@ impl Cluster {
             .s
             .sim()
             .api()
-            .try_get(&ObjectKey::new(Kind::Pod, NS, &format!("pg-{ordinal}")))
+            .try_get(&ObjectKey::new(Kind::Pod, NS, format!("pg-{ordinal}")))
             .map(|o| &**o)
         {
             Some(Object::Pod(p)) => p.spec.as_ref()?.node_name.clone(),

@@ -86,7 +86,12 @@ pub fn apply(sim: &mut Sim, fault: &Fault, steps_max: u64) -> Result<(), FaultEr
             }
             match fault {
                 Fault::NodeStop(_) => {
+                    let now = sim.now();
                     let env = sim.env_mut();
+                    // The kernel goes with the machine: what servers had not fsynced is lost.
+                    for key in env.world.processes_on(node) {
+                        crate::apps::redis::node_crash(&mut env.world, &key, now);
+                    }
                     env.nodes_down.insert(node.clone());
                     env.world.kill_node_processes(node);
                 }

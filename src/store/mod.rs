@@ -319,6 +319,15 @@ impl World {
         self.procs.remove(key)
     }
 
+    /// The containers with a process on `node`.
+    pub fn processes_on(&self, node: &str) -> Vec<ContainerKey> {
+        self.procs
+            .keys()
+            .filter(|k| self.containers.get(*k).is_some_and(|s| s.node == node))
+            .cloned()
+            .collect()
+    }
+
     /// A node lost power: every process on it is gone (their volumes stay).
     pub fn kill_node_processes(&mut self, node: &str) {
         let containers = &self.containers;

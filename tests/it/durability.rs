@@ -233,7 +233,7 @@ fn run_ops(c: &mut Cluster, ops: &[Op]) -> BTreeMap<usize, BTreeSet<i64>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6, max_shrink_iters: 20, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 20, ..ProptestConfig::default() })]
 
     #[test]
     fn committed_rows_survive_pod_disruptions(seed in 0u64..1000, ops in prop::collection::vec(op(), 1..8)) {

@@ -126,9 +126,9 @@ fn bad_input_is_one_error_with_file_and_line_and_exit_2() {
         "a pipeline (`|`) is not supported",
     );
     bad(
-        "$ kubectl get ns\n$ kubectl wait --for=delete node/kind-worker --timeout=-1s\n",
+        "$ kubectl get ns\n$ kubectl wait --for=delete node/kind-worker --timeout=24h\n",
         2,
-        "`kubectl wait --for=delete node/kind-worker --timeout=-1s` did not settle: it was still waiting after 60m of virtual time",
+        "`kubectl wait --for=delete node/kind-worker --timeout=24h` did not settle: it was still waiting after 60m of virtual time",
     );
     // A missing scenario.
     let dir = tempfile::tempdir().unwrap();
@@ -136,14 +136,14 @@ fn bad_input_is_one_error_with_file_and_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "error: scenario nothing.console: No such file or directory (os error 2)\n"
+        "error: nothing.console: No such file or directory\n"
     );
 }
 
 #[test]
 fn kubectl_errors_are_output_to_check_not_bad_input() {
     let dir = lab(
-        "$ kubectl get pods --bogus\nerror: unknown flag: --bogus\nSee 'kubectl get --help' for usage.\n$ kubectl get pod web-9\nError from server (NotFound): pods \"web-9\" not found\n",
+        "$ kubectl get pods --bogus\n[..]unknown flag: --bogus\n...\n$ kubectl get pod web-9\nError from server (NotFound): pods \"web-9\" not found\n",
     );
     let out = stsim(&["run", "s.console"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

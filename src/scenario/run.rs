@@ -363,13 +363,10 @@ pub fn missing_manifests(words: &[String], base_dir: &Path) -> Vec<String> {
             .or_else(|| w.strip_prefix("-f="))
         {
             Some(v.to_string())
-        } else if let Some(v) = w
-            .strip_prefix("-f")
-            .filter(|v| !v.is_empty() && !w.starts_with("--"))
-        {
-            Some(v.to_string())
         } else {
-            None
+            w.strip_prefix("-f")
+                .filter(|v| !v.is_empty() && !w.starts_with("--"))
+                .map(str::to_string)
         };
         if w == "--" {
             break;
@@ -548,18 +545,17 @@ pub fn run_scenario(text: &str, scenario: &Scenario, config: &RunConfig, bless: 
             actual.pop();
         }
         match &step.expected {
-            Some(e) => {
-                if !expect::block_matches(&e.lines, &actual) {
-                    result.mismatches.push(Mismatch {
-                        path: path.clone(),
-                        line: step.line,
-                        command: step.command.clone(),
-                        diff: expect::diff(&path, step.line, &e.lines, &actual),
-                        actual: printed.clone(),
-                    });
-                    rewrites.push((index, actual.iter().map(|l| l.to_string()).collect()));
-                }
+            Some(e) if !expect::block_matches(&e.lines, &actual) => {
+                result.mismatches.push(Mismatch {
+                    path: path.clone(),
+                    line: step.line,
+                    command: step.command.clone(),
+                    diff: expect::diff(&path, step.line, &e.lines, &actual),
+                    actual: printed.clone(),
+                });
+                rewrites.push((index, actual.iter().map(|l| l.to_string()).collect()));
             }
+            Some(_) => {}
             None if !actual.is_empty() => {
                 rewrites.push((index, actual.iter().map(|l| l.to_string()).collect()));
             }

@@ -4,6 +4,8 @@
 //! expectation failed or a run did not settle; 2 usage, input or I/O error. This is the only
 //! module that prints or exits.
 
+mod run;
+mod shell;
 mod validate;
 
 use std::io::Write;
@@ -26,6 +28,13 @@ pub enum Command {
     /// Run manifests through the API server's defaulting, admission and validation, as
     /// `kubectl apply --dry-run=server` does against a fresh kind cluster.
     Validate(validate::ValidateArgs),
+    /// Replay a scenario (a `*.console` transcript, a `*.md` lesson, a `*.sh` script) or a
+    /// model folder against a fresh simulated cluster, printing what a terminal would show
+    /// and checking the expected output.
+    Run(run::RunArgs),
+    /// An interactive prompt over a live simulated cluster (kubectl, sleep, stsim
+    /// directives).
+    Shell(shell::ShellArgs),
 }
 
 /// What a command produced: its stdout, its stderr and its exit code. Commands build these
@@ -44,6 +53,8 @@ pub struct Output {
 pub fn run(cli: Cli, stdin: &mut dyn std::io::Read) -> Output {
     match cli.command {
         Command::Validate(args) => validate::run(&args, stdin),
+        Command::Run(args) => run::run(&args),
+        Command::Shell(args) => shell::run(&args, stdin),
     }
 }
 

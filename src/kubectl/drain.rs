@@ -402,7 +402,8 @@ fn drain_node(
         }
     }
     while let Some(next) = tasks.iter().filter(|t| !t.done).map(|t| t.due).min() {
-        if next > deadline {
+        // An interrupt (Ctrl-C, the runner's bound) ends the wait as its timeout would.
+        if next > deadline || cx.session.interrupted {
             for t in tasks.iter().filter(|t| !t.done) {
                 let msg = if t.evicted {
                     format!(

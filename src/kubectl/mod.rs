@@ -82,7 +82,16 @@ pub struct Session {
     exec_rng: crate::engine::SimRng,
     /// Files `kubectl cp` wrote on the learner's machine (kept in memory), by the path given.
     local_files: std::collections::BTreeMap<String, Vec<u8>>,
+    /// Asked before every instant a waiting command lets pass: true stops the wait there
+    /// (Ctrl-C in `stsim shell`, the scenario runner's per-command bound).
+    interrupt: Option<Interrupt>,
+    /// Set when the interrupt stopped a wait.
+    interrupted: bool,
 }
+
+/// A check that stops waiting commands (watches, `wait`, `rollout status`, `delete --wait`,
+/// `drain`) when it returns true; they end as if their time had run out.
+pub type Interrupt = Box<dyn FnMut(&Sim) -> bool>;
 
 /// Why a command stopped: errors for `CheckErr`, or text kubectl prints itself.
 #[derive(Clone, Debug)]
@@ -182,6 +191,12 @@ impl Cx<'_> {
             if done(&self.session.sim) {
                 return true;
             }
+            if let Some(check) = self.session.interrupt.as_mut()
+                && check(&self.session.sim)
+            {
+                self.session.interrupted = true;
+                return false;
+            }
             let now = self.session.sim.now();
             match self.session.sim.next_due() {
                 Some(t) if t <= deadline => {
@@ -226,7 +241,19 @@ impl Session {
             watch_quiet: WATCH_QUIET_PERIOD,
             exec_rng,
             local_files: std::collections::BTreeMap::new(),
+            interrupt: None,
+            interrupted: false,
         }
+    }
+
+    /// Installs (or with `None` removes) the check that stops waiting commands.
+    pub fn set_interrupt(&mut self, interrupt: Option<Interrupt>) {
+        self.interrupt = interrupt;
+    }
+
+    /// True when the interrupt stopped a wait since the last call; clears the mark.
+    pub fn take_interrupted(&mut self) -> bool {
+        std::mem::take(&mut self.interrupted)
     }
 
     /// Reads `-f` paths relative to `dir` (a scenario's folder); messages still name them as

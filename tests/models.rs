@@ -2,9 +2,7 @@
 //! the project lives there and is run by the test suite"); a deliberately wrong expectation
 //! fails with a diff and exit code 1.
 //!
-//! Steps whose only trouble is the kubectl layer's "`kubectl exec|run` is not supported yet"
-//! (the application-model commands, being built) are listed as pending instead of failing;
-//! every other mismatch fails the test with its diff.
+//! Every mismatch fails the test with its diff. Model folders without a lesson are listed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,8 +12,6 @@ use stsim::scenario::run::{self, RunConfig};
 fn models_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
 }
-
-const PENDING: &str = "is not supported yet";
 
 #[test]
 fn every_model_lesson_passes() {
@@ -45,18 +41,10 @@ fn every_model_lesson_passes() {
                 failures.push_str(&format!("{e}\n"));
             }
             for m in &result.mismatches {
-                let pending = m.actual.contains(PENDING);
-                if pending {
-                    eprintln!(
-                        "pending (needs kubectl exec/run): {}:{}: {}",
-                        m.path, m.line, m.command
-                    );
-                } else {
-                    failures.push_str(&format!(
-                        "{}:{}: {}\n{}\n",
-                        m.path, m.line, m.command, m.diff
-                    ));
-                }
+                failures.push_str(&format!(
+                    "{}:{}: {}\n{}\n",
+                    m.path, m.line, m.command, m.diff
+                ));
             }
         }
     }

@@ -49,10 +49,10 @@ pub struct ImageProfile {
 
 /// The programs every image with GNU tools has (a Debian base).
 pub const GNU_BASE: &[&str] = &[
-    "sh", "bash", "echo", "cat", "ls", "mkdir", "rm", "rmdir", "touch", "cp", "mv", "hostname",
-    "df", "du", "sleep", "env", "printenv", "pwd", "head", "tail", "wc", "grep", "date", "id",
-    "whoami", "true", "false", "test", "[", "printf", "uname", "chmod", "chown", "ln", "sort",
-    "tee", "find", "stat", "basename", "dirname", "seq", "tr", "cut", "xargs",
+    "sh", "bash", "tar", "echo", "cat", "ls", "mkdir", "rm", "rmdir", "touch", "cp", "mv",
+    "hostname", "df", "du", "sleep", "env", "printenv", "pwd", "head", "tail", "wc", "grep",
+    "date", "id", "whoami", "true", "false", "test", "[", "printf", "uname", "chmod", "chown",
+    "ln", "sort", "tee", "find", "stat", "basename", "dirname", "seq", "tr", "cut", "xargs",
 ];
 
 /// The Debian base PATH.

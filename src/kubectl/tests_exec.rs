@@ -574,3 +574,43 @@ fn the_basics_tutorials_exec_and_run_commands() {
         out.stderr
     );
 }
+
+#[test]
+fn cp_copies_out_of_one_pod_and_into_another() {
+    let mut s = session();
+    web_ready(&mut s);
+    write(
+        &mut s,
+        "web-0",
+        "/usr/share/nginx/html/index.html",
+        b"web-0\n",
+    );
+    let out = run(
+        &mut s,
+        "kubectl cp web-0:/usr/share/nginx/html/index.html ./backup.html",
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    assert_eq!(out.stderr, "tar: Removing leading `/' from member names\n");
+    let out = run(
+        &mut s,
+        "kubectl cp ./backup.html web-1:/usr/share/nginx/html/",
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    assert_eq!(
+        read(&mut s, "web-1", "/usr/share/nginx/html/backup.html").as_deref(),
+        Some(&b"web-0\n"[..])
+    );
+    let out = run(&mut s, "kubectl cp web-0:/nope ./x");
+    assert_eq!(out.exit_code, 1);
+    assert!(
+        out.stderr
+            .contains("tar: nope: Cannot stat: No such file or directory"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&mut s, "kubectl cp ./missing web-0:/tmp/");
+    assert_eq!(
+        out.stderr,
+        "error: ./missing doesn't exist in local filesystem\n"
+    );
+}

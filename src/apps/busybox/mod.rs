@@ -40,10 +40,10 @@ pub const HORIZON: SimDuration = SimDuration::from_secs(86_400);
 
 /// The applets of the busybox image this simulator implements (a subset of the ~400).
 pub const BUSYBOX_APPLETS: &[&str] = &[
-    "sh", "ash", "echo", "cat", "ls", "mkdir", "rm", "rmdir", "touch", "cp", "mv", "hostname",
-    "df", "du", "sleep", "env", "printenv", "pwd", "head", "tail", "wc", "grep", "date", "id",
-    "whoami", "true", "false", "test", "[", "printf", "uname", "chmod", "chown", "sort", "tee",
-    "stat", "basename", "dirname", "seq", "tr", "cut", "nslookup", "wget", "ping",
+    "sh", "ash", "tar", "echo", "cat", "ls", "mkdir", "rm", "rmdir", "touch", "cp", "mv",
+    "hostname", "df", "du", "sleep", "env", "printenv", "pwd", "head", "tail", "wc", "grep",
+    "date", "id", "whoami", "true", "false", "test", "[", "printf", "uname", "chmod", "chown",
+    "sort", "tee", "stat", "basename", "dirname", "seq", "tr", "cut", "nslookup", "wget", "ping",
 ];
 
 /// The busybox PATH.

@@ -83,6 +83,22 @@ impl Shell {
                 }
                 return (out.stdout, err);
             }
+            Action::Loop(list) => {
+                let (mut out, mut err) = (String::new(), String::new());
+                for words in list {
+                    let stopper: Option<Box<dyn Fn() -> bool>> = stop.clone().map(|f| {
+                        Box::new(move || f.load(Ordering::Relaxed)) as Box<dyn Fn() -> bool>
+                    });
+                    let (o, stopped) = run::run_kubectl(&mut self.session, &words, "", stopper);
+                    out.push_str(&o.stdout);
+                    err.push_str(&o.stderr);
+                    if stopped {
+                        err.push_str("^C\n");
+                        break;
+                    }
+                }
+                return (out, err);
+            }
             Action::Sleep(d) => run::sleep(&mut self.session, d),
             Action::Directive(Directive::Fault(f)) => run::apply_fault(&mut self.session, &f),
             Action::Directive(Directive::Sleep(d)) => run::sleep(&mut self.session, d),

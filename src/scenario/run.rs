@@ -192,6 +192,9 @@ pub enum Action {
     Sleep(SimDuration),
     /// `stsim ...`.
     Directive(Directive),
+    /// The learner's `for` loop over kubectl commands: each command's words, in the order
+    /// bash runs them.
+    Loop(Vec<Vec<String>>),
     /// Nothing to do (`set -e` in a script, an empty line).
     Nothing,
 }
@@ -212,6 +215,24 @@ fn construct(op: &str) -> &'static str {
 
 /// Turns a step's command line into what to do; `Err` names what is not supported.
 pub fn classify(step: &Step, form: Form) -> Result<Action, String> {
+    if let Some(expanded) = super::loops::expand_for(&step.command) {
+        let commands = expanded.map_err(|e| e.0)?;
+        let mut list = Vec::new();
+        for c in commands {
+            let inner = Step {
+                command: c,
+                heredoc: None,
+                ..step.clone()
+            };
+            match classify(&inner, form)? {
+                Action::Kubectl(words) => list.push(words),
+                _ => {
+                    return Err("a `for` loop may only run kubectl commands here".to_string());
+                }
+            }
+        }
+        return Ok(Action::Loop(list));
+    }
     let tokens = shell::tokenize(&step.command).map_err(|e| e.to_string())?;
     let mut words = Vec::new();
     let mut i = 0;
@@ -513,6 +534,28 @@ pub fn run_scenario(text: &str, scenario: &Scenario, config: &RunConfig, bless: 
                 }
                 terminal_text(&out)
             }
+            Action::Loop(list) => {
+                let mut printed = String::new();
+                let mut stuck = None;
+                for words in list {
+                    if let Some(m) = missing_manifests(&words, &base_dir).first() {
+                        stuck = Some(format!("manifest {m:?} not found"));
+                        break;
+                    }
+                    let (out, stopped) = run_kubectl(s, &words, "", None);
+                    printed.push_str(&terminal_text(&out));
+                    if stopped {
+                        stuck = Some(not_settled(&words));
+                        break;
+                    }
+                }
+                if let Some(m) = stuck {
+                    result.output.push_str(&printed);
+                    result.error = Some(fail(m));
+                    break;
+                }
+                printed
+            }
             Action::Sleep(d) => match sleep(s, d) {
                 Ok(()) => String::new(),
                 Err(m) => {
@@ -628,8 +671,12 @@ mod tests {
             ("$ kubectl get pods && echo ok", "a command list (`&&`)"),
             ("$ kubectl get pods > x", "a redirection of output"),
             (
-                "$ for i in 0 1; do kubectl get pod web-$i; done",
+                "$ kubectl get pods; kubectl get pvc",
                 "a command list (`;`)",
+            ),
+            (
+                "$ for i in 0 1; do echo web-$i; done",
+                "unknown command `echo`",
             ),
         ] {
             let s = scenario(line);

@@ -14,7 +14,7 @@ use super::Output;
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// A scenario (`*.console`, `*.md` lesson, `*.sh` script) or a model folder
-    /// (`models/<name>/`: its `lesson.md`, else its `*.console` and `*.md` scenarios).
+    /// (`models/<name>/`: its `lesson.md`, then its other `*.console` and `*.md` scenarios).
     pub path: PathBuf,
     /// The seed (default: the scenario's `stsim seed`, else 0).
     #[arg(long)]

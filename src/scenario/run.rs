@@ -142,19 +142,16 @@ pub fn load(path: &Path) -> Result<(String, Scenario), ScenarioError> {
     Ok((text, scenario))
 }
 
-/// The scenarios a path names: a file is itself; a folder (a `models/<x>/`) holds its lesson,
-/// `lesson.md`, or else every `*.console` and `*.md` file other than `README.md` (in name
-/// order), or else, when that is all there is, a `README.md` with console blocks.
+/// The scenarios a path names: a file is itself; a folder (a `models/<x>/`) holds every
+/// `*.console` and `*.md` file other than `README.md`, its lesson (`lesson.md`) first and the
+/// others (failure paths, side lessons) in name order, or else, when that is all there is, a
+/// `README.md` with console blocks.
 pub fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     if !path.is_dir() {
         if path.exists() {
             return Ok(vec![path.to_path_buf()]);
         }
         return Err(format!("{}: No such file or directory", path.display()));
-    }
-    let lesson = path.join("lesson.md");
-    if lesson.is_file() {
-        return Ok(vec![lesson]);
     }
     let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut files: Vec<PathBuf> = entries
@@ -164,11 +161,15 @@ pub fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     files.sort();
     let is = |p: &PathBuf, ext: &str| p.extension().and_then(|e| e.to_str()) == Some(ext);
     let readme = |p: &PathBuf| p.file_name().and_then(|n| n.to_str()) == Some("README.md");
-    let chosen: Vec<PathBuf> = files
+    let lesson = |p: &PathBuf| p.file_name().and_then(|n| n.to_str()) == Some("lesson.md");
+    // The main lesson first, then the folder's other scenarios (failure paths, side lessons)
+    // in name order.
+    let mut chosen: Vec<PathBuf> = files
         .iter()
         .filter(|p| is(p, "console") || (is(p, "md") && !readme(p)))
         .cloned()
         .collect();
+    chosen.sort_by_key(|p| !lesson(p));
     if !chosen.is_empty() {
         return Ok(chosen);
     }

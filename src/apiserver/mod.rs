@@ -740,6 +740,9 @@ impl ApiServer {
         }
         spec.node_name = Some(node.to_string());
         let status = pod.status.get_or_insert_with(Default::default);
+        // ClearingNominatedNodeNameAfterBinding (beta, on by default in v1.35, KEP-5278):
+        // the binding clears the nomination the scheduler made for its binding cycle.
+        status.nominated_node_name = None;
         let conditions = status.conditions.get_or_insert_with(Vec::new);
         let now = self.now.to_k8s_time();
         match conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {

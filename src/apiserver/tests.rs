@@ -1015,7 +1015,15 @@ fn namespaces_created_with_generate_name_get_their_name_label() {
 #[test]
 fn binding_assigns_a_node_once_and_marks_the_pod_scheduled() {
     let mut api = server();
-    api.create(pod("p")).unwrap();
+    let created = api.create(pod("p")).unwrap();
+    // The scheduler nominates the node for its binding cycle (NominatedNodeNameForExpectation).
+    let mut nominated = (*created).clone();
+    if let Object::Pod(p) = &mut nominated {
+        p.status
+            .get_or_insert_with(Default::default)
+            .nominated_node_name = Some("kind-worker2".into());
+    }
+    api.update_status(nominated).unwrap();
     let bound = api.bind_pod(&key(Kind::Pod, "p"), "kind-worker2").unwrap();
     let Object::Pod(p) = &*bound else {
         unreachable!()
@@ -1029,6 +1037,8 @@ fn binding_assigns_a_node_once_and_marks_the_pod_scheduled() {
         (cond.type_.as_str(), cond.status.as_str()),
         ("PodScheduled", "True")
     );
+    // v1.35 (ClearingNominatedNodeNameAfterBinding): the nomination goes with the binding.
+    assert_eq!(p.status.as_ref().unwrap().nominated_node_name, None);
     let err = api
         .bind_pod(&key(Kind::Pod, "p"), "kind-worker")
         .unwrap_err();

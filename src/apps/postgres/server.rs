@@ -345,6 +345,28 @@ const REFUSE_18_MOUNT: &str =
        See https://github.com/docker-library/postgres/issues/37 for a (long)
        discussion around this process, and suggestions for how to do so.";
 
+/// initdb's refusal of a non-empty data directory (`initdb.c`, `warn_on_mount_point`): from
+/// PostgreSQL 15 the follow-up lines are `initdb: detail:`/`initdb: hint:` messages; before,
+/// plain lines (and the "either remove or empty" advice wrapped over three lines).
+fn initdb_not_empty(major: u32, pgdata: &str, listing: &[String]) -> String {
+    let head = format!("initdb: error: directory \"{pgdata}\" exists but is not empty");
+    let lost_found = listing.iter().any(|n| n == "lost+found");
+    match (lost_found, major >= 15) {
+        (true, true) => format!(
+            "{head}\ninitdb: detail: It contains a lost+found directory, perhaps due to it being a mount point.\ninitdb: hint: Using a mount point directly as the data directory is not recommended.\nCreate a subdirectory under the mount point."
+        ),
+        (true, false) => format!(
+            "{head}\nIt contains a lost+found directory, perhaps due to it being a mount point.\nUsing a mount point directly as the data directory is not recommended.\nCreate a subdirectory under the mount point."
+        ),
+        (false, true) => format!(
+            "{head}\ninitdb: hint: If you want to create a new database system, either remove or empty the directory \"{pgdata}\" or run initdb with an argument other than \"{pgdata}\"."
+        ),
+        (false, false) => format!(
+            "{head}\nIf you want to create a new database system, either remove or empty\nthe directory \"{pgdata}\" or run initdb\nwith an argument other than \"{pgdata}\"."
+        ),
+    }
+}
+
 fn initdb_header(v: &PgVersion) -> String {
     format!(
         "The files belonging to this database system will be owned by user \"postgres\".
@@ -508,21 +530,7 @@ impl AppModel for PostgresModel {
                 .unwrap_or_default();
             if !listing.is_empty() {
                 log.out(t + 20, &initdb_header(&v));
-                if listing.iter().any(|n| n == "lost+found") {
-                    log.err(
-                        t + 21,
-                        &format!(
-                            "initdb: error: directory \"{pgdata}\" exists but is not empty\ninitdb: detail: It contains a lost+found directory, perhaps due to it being a mount point.\ninitdb: hint: Using a mount point directly as the data directory is not recommended.\nCreate a subdirectory under the mount point."
-                        ),
-                    );
-                } else {
-                    log.err(
-                        t + 21,
-                        &format!(
-                            "initdb: error: directory \"{pgdata}\" exists but is not empty\ninitdb: hint: If you want to create a new database system, either remove or empty the directory \"{pgdata}\" or run initdb with an argument other than \"{pgdata}\"."
-                        ),
-                    );
-                }
+                log.err(t + 21, &initdb_not_empty(v.major, &pgdata, &listing));
                 flush_log(cx, &log);
                 return exit(t + 30, 1);
             }

@@ -165,6 +165,19 @@ fn lost_and_found_at_pgdata_is_refused_by_initdb() {
 }
 
 #[test]
+fn before_15_initdb_prints_its_advice_as_plain_lines() {
+    let (p, s) = boot(
+        "postgres:13-alpine",
+        &[("POSTGRES_PASSWORD", "pw"), ("PGDATA", "/data")],
+        &[("/data", VolumeId::Pv("pv-1".into()))],
+    );
+    assert_eq!(s.exit.map(|e| e.code), Some(1));
+    assert!(p.logs().ends_with(
+        "initdb: error: directory \"/data\" exists but is not empty\nIt contains a lost+found directory, perhaps due to it being a mount point.\nUsing a mount point directly as the data directory is not recommended.\nCreate a subdirectory under the mount point.\n"
+    ), "{}", p.logs());
+}
+
+#[test]
 fn postgres_18_refuses_the_old_mount_path() {
     let (p, s) = boot(
         "postgres:18",

@@ -22,8 +22,8 @@ pub struct RunArgs {
     /// Timing profile: kind, cloud or instant.
     #[arg(long, default_value = "kind")]
     pub profile: String,
-    /// A cluster profile (kind's `kind: Cluster` config); default: one control plane and
-    /// three workers.
+    /// A cluster profile (kind's `kind: Cluster` config); default: the scenario's
+    /// `stsim cluster FILE`, else one control plane and three workers.
     #[arg(long, value_name = "FILE")]
     pub cluster: Option<PathBuf>,
     /// Write the watch-event trace (JSON Lines) to FILE.
@@ -44,11 +44,14 @@ pub(super) fn config(
     let timing = TimingProfile::builtin(profile)
         .map_err(|_| format!("unknown timing profile {profile:?} (kind, cloud or instant)"))?;
     let cluster = match cluster {
-        None => ClusterProfile::default_kind(),
+        None => None,
         Some(file) => {
             let text =
                 std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-            ClusterProfile::parse(&file.display().to_string(), &text).map_err(|e| e.to_string())?
+            Some(
+                ClusterProfile::parse(&file.display().to_string(), &text)
+                    .map_err(|e| e.to_string())?,
+            )
         }
     };
     Ok(RunConfig {

@@ -105,6 +105,10 @@ impl Shell {
             Action::Directive(Directive::Seed(_)) => Err(
                 "stsim seed: the shell's seed is chosen with `stsim shell --seed N`".to_string(),
             ),
+            Action::Directive(Directive::Cluster(_)) => Err(
+                "stsim cluster: the shell's cluster is chosen with `stsim shell --cluster FILE`"
+                    .to_string(),
+            ),
             Action::Nothing => Ok(()),
         };
         match result {
@@ -119,7 +123,9 @@ fn start(args: &ShellArgs) -> Result<Shell, String> {
     let sim = crate::cluster::world::build(crate::cluster::world::WorldConfig {
         seed: args.seed,
         timing: config.timing,
-        cluster: config.cluster,
+        cluster: config
+            .cluster
+            .unwrap_or_else(crate::cluster::ClusterProfile::default_kind),
     })
     .map_err(|e| e.to_string())?;
     let started = sim.now();

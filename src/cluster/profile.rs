@@ -12,6 +12,21 @@
 //!   stsim: {cpu: "4", memory: 8Gi, pods: 110, zone: zone-a}
 //! ```
 //!
+//! A top-level `stsim:` key adds what kind does not have: zonal CSI drivers, for scenarios
+//! about network disks (ext4 volumes with `lost+found`, attach to one node at a time):
+//!
+//! ```yaml
+//! stsim:
+//!   csiDrivers: [ebs.csi.aws.com]   # or pd.csi.storage.gke.io; their volumes are zonal, so
+//! nodes:                            # give the workers a zone
+//! - role: control-plane
+//! - role: worker
+//!   stsim: {zone: us-east-1a}
+//! ```
+//!
+//! A driver runs its controller (provisioner, resizer); scenarios create their own
+//! StorageClass for it (kind's `standard` class stays the default).
+//!
 //! Parsing is strict: an unknown field, a wrong type, an invalid label or quantity is an error
 //! naming the file, line and column. kind fields that change nothing in the simulation
 //! (images, mounts, port mappings, kubeadm and containerd patches, the API server address)
@@ -111,7 +126,13 @@ pub struct ClusterProfile {
     pub feature_gates: BTreeMap<String, bool>,
     /// Fields accepted but without effect in stsim, as `path: why` notes.
     pub ignored: Vec<String>,
+    /// CSI drivers installed besides kind's local-path provisioner (`stsim.csiDrivers`), by
+    /// driver name, in file order.
+    pub csi_drivers: Vec<String>,
 }
+
+/// The CSI drivers a profile may install.
+pub const KNOWN_CSI_DRIVERS: [&str; 2] = ["ebs.csi.aws.com", "pd.csi.storage.gke.io"];
 
 /// The default profile: `kind create cluster` with one control plane and three workers.
 pub const DEFAULT_PROFILE: &str = "\
@@ -155,6 +176,16 @@ struct ClusterFile {
     containerd_config_patches: Vec<String>,
     #[serde(default, rename = "containerdConfigPatchesJSON6902")]
     containerd_config_patches_json6902: Vec<String>,
+    /// stsim's cluster-wide extension.
+    stsim: Option<ClusterExtension>,
+}
+
+/// The top-level `stsim:` extension.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ClusterExtension {
+    #[serde(default)]
+    csi_drivers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -550,6 +581,25 @@ impl ClusterProfile {
         {
             note("containerdConfigPatches".into(), "containerd is not run");
         }
+        let mut csi_drivers: Vec<String> = Vec::new();
+        for d in file.stsim.map(|e| e.csi_drivers).unwrap_or_default() {
+            if !KNOWN_CSI_DRIVERS.contains(&d.as_str()) {
+                return Err(err(
+                    line_of_key(text, "csiDrivers"),
+                    format!(
+                        "stsim.csiDrivers: unsupported driver {d:?} (supported: {})",
+                        KNOWN_CSI_DRIVERS.join(", ")
+                    ),
+                ));
+            }
+            if csi_drivers.contains(&d) {
+                return Err(err(
+                    line_of_key(text, "csiDrivers"),
+                    format!("stsim.csiDrivers: duplicate driver {d:?}"),
+                ));
+            }
+            csi_drivers.push(d);
+        }
         let name = file.name.map_or_else(|| "kind".to_string(), |n| n.0);
         let mut pod_subnet = "10.244.0.0/16".to_string();
         if let Some(net) = &file.networking {
@@ -761,6 +811,7 @@ impl ClusterProfile {
             pod_subnet,
             feature_gates: file.feature_gates,
             ignored,
+            csi_drivers,
         })
     }
 
@@ -778,6 +829,36 @@ mod tests {
 
     fn parse(text: &str) -> Result<ClusterProfile, String> {
         ClusterProfile::parse("cluster.yaml", text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn csi_drivers_are_known_names_listed_once() {
+        let head = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n";
+        let p = parse(&format!(
+            "{head}stsim:\n  csiDrivers: [ebs.csi.aws.com, pd.csi.storage.gke.io]\n"
+        ))
+        .unwrap();
+        assert_eq!(p.csi_drivers, ["ebs.csi.aws.com", "pd.csi.storage.gke.io"]);
+        assert!(ClusterProfile::default_kind().csi_drivers.is_empty());
+        assert_eq!(
+            parse(&format!(
+                "{head}stsim:\n  csiDrivers: [disk.csi.azure.com]\n"
+            ))
+            .unwrap_err(),
+            "cluster profile cluster.yaml:4:3: stsim.csiDrivers: unsupported driver \"disk.csi.azure.com\" (supported: ebs.csi.aws.com, pd.csi.storage.gke.io)"
+        );
+        assert!(
+            parse(&format!(
+                "{head}stsim:\n  csiDrivers: [ebs.csi.aws.com, ebs.csi.aws.com]\n"
+            ))
+            .unwrap_err()
+            .ends_with("stsim.csiDrivers: duplicate driver \"ebs.csi.aws.com\"")
+        );
+        assert!(
+            parse(&format!("{head}stsim:\n  storage: ebs\n"))
+                .unwrap_err()
+                .contains("unknown field `storage`")
+        );
     }
 
     #[test]

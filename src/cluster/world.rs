@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use crate::api::{Kind, Object};
 use crate::apiserver::{ApiError, ApiServerOptions};
+use crate::controllers::volume::{expand::ResizeController, provisioner};
 use crate::controllers::{self, scheduler::Scheduler, statefulset::StatefulSetController};
 use crate::engine::{SimDuration, SimTime};
 use crate::kubelet::{self, AppRegistry, KubeletConfig};
@@ -53,11 +54,25 @@ fn kubelet_config(profile: &ClusterProfile, node: &super::NodeProfile) -> Kubele
     let object = nodes::node_object(profile, node, SimTime::ZERO);
     let index = u8::try_from(node.registration_index).unwrap_or(u8::MAX);
     let preloaded = KubeletConfig::kind_node(&node.name, index).preloaded_images;
+    let mut labels = object.metadata.labels.clone().unwrap_or_default();
+    // A CSI node plugin registers its topology: the kubelet labels the node with the
+    // driver's zone key (`topology.gke.io/zone`), as CSINode's topologyKeys say.
+    for driver in profile
+        .csi_drivers
+        .iter()
+        .filter_map(|d| provisioner::csi_driver(d))
+    {
+        if let Some(zone) = &node.zone {
+            labels
+                .entry(driver.topology_key.to_string())
+                .or_insert_with(|| zone.clone());
+        }
+    }
     KubeletConfig {
         node_name: node.name.clone(),
         node_ip: node.internal_ip.clone(),
         pod_cidr: node.pod_cidr.clone(),
-        labels: object.metadata.labels.clone().unwrap_or_default(),
+        labels,
         taints: object
             .spec
             .as_ref()
@@ -102,6 +117,20 @@ pub fn build_with_apps(config: WorldConfig, apps: AppRegistry) -> Result<Sim, Wo
         .chain(controllers::workloads_and_networking())
     {
         sim.add_controller(c);
+    }
+    let drivers: Vec<&'static provisioner::CsiDriver> = config
+        .cluster
+        .csi_drivers
+        .iter()
+        .filter_map(|d| provisioner::csi_driver(d))
+        .collect();
+    for &driver in &drivers {
+        sim.add_controller(Box::new(provisioner::ExternalProvisioner::new(
+            provisioner::ProvisionerKind::Csi(driver),
+        )));
+    }
+    if !drivers.is_empty() {
+        sim.add_controller(Box::new(ResizeController::new(drivers)));
     }
     sim.add_controller(Box::new(StatefulSetController::new(gate)));
     sim.write(bootstrap_control_plane)?;
@@ -148,6 +177,38 @@ pub fn ready_nodes(sim: &Sim) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_csi_driver_labels_zoned_nodes_with_its_topology_key() {
+        let cluster = ClusterProfile::parse(
+            "t.yaml",
+            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nstsim: {csiDrivers: [pd.csi.storage.gke.io]}\nnodes:\n- role: control-plane\n- role: worker\n  stsim: {zone: europe-west1-b}\n",
+        )
+        .unwrap();
+        let sim = build(WorldConfig {
+            cluster,
+            ..WorldConfig::default()
+        })
+        .unwrap();
+        let labels = |name: &str| match &*sim
+            .api()
+            .get(&crate::api::ObjectKey::cluster(Kind::Node, name))
+            .unwrap()
+        {
+            Object::Node(n) => n.metadata.labels.clone().unwrap_or_default(),
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            labels("kind-worker")
+                .get("topology.gke.io/zone")
+                .map(String::as_str),
+            Some("europe-west1-b")
+        );
+        assert_eq!(
+            labels("kind-control-plane").get("topology.gke.io/zone"),
+            None
+        );
+    }
 
     #[test]
     fn a_default_kind_cluster_comes_up_with_four_ready_nodes() {

@@ -10,6 +10,8 @@
 //! stsim disk-loss NODE             the node's local disks are lost (local-path PVs, hostPath, emptyDir)
 //! stsim advance DURATION           virtual time moves on (Go durations: 90s, 5m, 1h30m; or seconds)
 //! stsim seed N                     the run's seed (only before the first command)
+//! stsim cluster FILE               the cluster profile, a kind config relative to the
+//!                                  scenario (only before the first command)
 //! ```
 
 use crate::engine::SimDuration;
@@ -24,10 +26,12 @@ pub enum Directive {
     Fault(Fault),
     /// `stsim seed N`.
     Seed(u64),
+    /// `stsim cluster FILE`: the cluster profile to build the run's cluster from.
+    Cluster(String),
 }
 
 /// The usage text listed when a directive is not understood.
-pub const USAGE: &str = "stsim node stop NODE | stsim node start NODE | stsim crash POD [-n NS] [-c CONTAINER] [--exit-code N] | stsim disk-loss NODE | stsim advance DURATION | stsim seed N";
+pub const USAGE: &str = "stsim node stop NODE | stsim node start NODE | stsim crash POD [-n NS] [-c CONTAINER] [--exit-code N] | stsim disk-loss NODE | stsim advance DURATION | stsim seed N | stsim cluster FILE";
 
 /// Parses `sleep`'s operands as GNU sleep does: each a non-negative decimal number with an
 /// optional unit `s`, `m`, `h` or `d`; they add up.
@@ -95,6 +99,8 @@ pub fn parse_stsim(args: &[String]) -> Result<Directive, String> {
             )),
         },
         ["seed", ..] => bad("usage: stsim seed N"),
+        ["cluster", file] => Ok(Directive::Cluster(file.to_string())),
+        ["cluster", ..] => bad("usage: stsim cluster FILE"),
         ["crash", rest @ ..] => parse_crash(rest),
         [] => bad("stsim: missing directive"),
         [other, ..] => bad(&format!("stsim: unknown directive {other:?}")),
@@ -215,6 +221,15 @@ mod tests {
             Ok(Directive::Fault(Fault::Advance(SimDuration::from_secs(45))))
         );
         assert_eq!(parse_stsim(&w("seed 42")), Ok(Directive::Seed(42)));
+        assert_eq!(
+            parse_stsim(&w("cluster cloud/ebs.yaml")),
+            Ok(Directive::Cluster("cloud/ebs.yaml".into()))
+        );
+        assert!(
+            parse_stsim(&w("cluster"))
+                .unwrap_err()
+                .starts_with("usage: stsim cluster FILE")
+        );
         assert_eq!(
             parse_stsim(&w("crash web-0 -n prod -c nginx --exit-code 137")),
             Ok(Directive::Fault(Fault::Crash {

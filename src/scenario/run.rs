@@ -48,8 +48,8 @@ pub struct RunConfig {
     pub seed: Option<u64>,
     /// Latencies.
     pub timing: TimingProfile,
-    /// The cluster.
-    pub cluster: ClusterProfile,
+    /// The cluster; when `None`, the scenario's `stsim cluster FILE`, else kind's default.
+    pub cluster: Option<ClusterProfile>,
     /// Whether to collect the trace.
     pub trace: bool,
 }
@@ -59,7 +59,7 @@ impl Default for RunConfig {
         RunConfig {
             seed: None,
             timing: TimingProfile::kind(),
-            cluster: ClusterProfile::default_kind(),
+            cluster: None,
             trace: false,
         }
     }
@@ -319,12 +319,23 @@ fn echo(lines: &[&str], step: &Step, form: Form) -> String {
     out
 }
 
-/// Builds the world for a run.
-fn build(config: &RunConfig, seed: u64) -> Result<Session, String> {
+/// Builds the world for a run: the configuration's cluster, else the scenario's, else kind's
+/// default.
+fn build(
+    config: &RunConfig,
+    seed: u64,
+    scenario_cluster: Option<&ClusterProfile>,
+) -> Result<Session, String> {
+    let cluster = config
+        .cluster
+        .as_ref()
+        .or(scenario_cluster)
+        .cloned()
+        .unwrap_or_else(ClusterProfile::default_kind);
     let sim = world::build(WorldConfig {
         seed,
         timing: config.timing.clone(),
-        cluster: config.cluster.clone(),
+        cluster,
     })
     .map_err(|e| e.to_string())?;
     Ok(Session::new(sim))
@@ -464,6 +475,7 @@ pub fn run_scenario(text: &str, scenario: &Scenario, config: &RunConfig, bless: 
         ..RunResult::default()
     };
     let mut session: Option<Session> = None;
+    let mut scenario_cluster: Option<ClusterProfile> = None;
     // Per step index: the actual lines, when bless must write them.
     let mut rewrites: Vec<(usize, Vec<String>)> = Vec::new();
     for (index, step) in scenario.steps.iter().enumerate() {
@@ -495,11 +507,34 @@ pub fn run_scenario(text: &str, scenario: &Scenario, config: &RunConfig, bless: 
             }
             continue;
         }
+        if let Action::Directive(Directive::Cluster(file)) = &action {
+            if session.is_some() {
+                result.error = Some(fail(
+                    "`stsim cluster` must come before the first command".to_string(),
+                ));
+                break;
+            }
+            let file = base_dir.join(file);
+            let loaded = std::fs::read_to_string(&file)
+                .map_err(|e| format!("stsim cluster: {}: {e}", file.display()))
+                .and_then(|text| {
+                    ClusterProfile::parse(&file.display().to_string(), &text)
+                        .map_err(|e| e.to_string())
+                });
+            match loaded {
+                Ok(p) => scenario_cluster = Some(p),
+                Err(m) => {
+                    result.error = Some(fail(m));
+                    break;
+                }
+            }
+            continue;
+        }
         if matches!(action, Action::Nothing) {
             continue;
         }
         if session.is_none() {
-            match build(config, result.seed) {
+            match build(config, result.seed, scenario_cluster.as_ref()) {
                 Ok(s) => {
                     result.started_at = s.sim().now();
                     session = Some(s.with_base_dir(base_dir.clone()));
@@ -578,7 +613,9 @@ pub fn run_scenario(text: &str, scenario: &Scenario, config: &RunConfig, bless: 
                     break;
                 }
             },
-            Action::Directive(Directive::Seed(_)) | Action::Nothing => String::new(),
+            Action::Directive(Directive::Seed(_) | Directive::Cluster(_)) | Action::Nothing => {
+                String::new()
+            }
         };
         result.output.push_str(&printed);
         if scenario.form != Form::Transcript {
@@ -745,5 +782,48 @@ mod tests {
         let text = "$ stsim seed 3\n$ kubectl get ns\n";
         let r = run_scenario(text, &scenario(text), &instant(), false);
         assert_eq!((r.error, r.seed), (None, 3));
+    }
+
+    #[test]
+    fn a_scenario_names_its_cluster_and_the_command_line_overrides_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("lab.yaml"),
+            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: lab\nnodes:\n- role: control-plane\n- role: worker\n",
+        )
+        .unwrap();
+        let text = "$ stsim cluster lab.yaml\n$ kubectl get nodes -o name\n";
+        let file = dir.path().join("t.console");
+        std::fs::write(&file, text).unwrap();
+        let r = run_file(&file, &instant(), false).unwrap();
+        assert_eq!(r.error, None);
+        assert!(
+            r.output.ends_with(
+                "$ kubectl get nodes -o name\nnode/lab-control-plane\nnode/lab-worker\n"
+            ),
+            "{}",
+            r.output
+        );
+        let explicit = RunConfig {
+            cluster: Some(ClusterProfile::default_kind()),
+            ..instant()
+        };
+        let r = run_file(&file, &explicit, false).unwrap();
+        assert!(r.output.contains("node/kind-worker3\n"), "{}", r.output);
+
+        for (text, wanted) in [
+            (
+                "$ kubectl get ns\n$ stsim cluster lab.yaml\n",
+                "`stsim cluster` must come before the first command",
+            ),
+            (
+                "$ stsim cluster nope.yaml\n$ kubectl get ns\n",
+                "stsim cluster: ",
+            ),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let e = run_file(&file, &instant(), false).unwrap().error.unwrap();
+            assert!(e.message.starts_with(wanted), "{e}");
+        }
     }
 }

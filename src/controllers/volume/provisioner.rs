@@ -93,6 +93,11 @@ pub const GCE_PD_CSI: CsiDriver = CsiDriver {
     ebs_style_handle: false,
 };
 
+/// The zonal CSI drivers stsim models, by driver name.
+pub fn csi_driver(name: &str) -> Option<&'static CsiDriver> {
+    [&EBS_CSI, &GCE_PD_CSI].into_iter().find(|d| d.name == name)
+}
+
 /// Which provisioner a controller plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProvisionerKind {

@@ -30,6 +30,7 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
             select_all: false,
         },
     )?;
+    resource::warn_deprecated(cx, &targets);
     let (found, mut errors) = resource::find(cx, &targets, &scope);
     let mut objects: Vec<Arc<Object>> = found.into_iter().flat_map(|f| f.objects).collect();
     // A name that matches nothing describes the objects whose names start with it.

@@ -63,6 +63,7 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
             select_all: false,
         },
     )?;
+    resource::warn_deprecated(cx, &targets);
     if watching {
         return watch::run(cx, &targets, &scope, &format);
     }

@@ -34,6 +34,18 @@ pub(crate) enum Targets {
     ByType(Vec<Kind>),
 }
 
+/// The API server's deprecation warning for `core/v1` Endpoints (v1.33+, KEP-4974), which
+/// kubectl prints once per command on stderr.
+pub(crate) const ENDPOINTS_DEPRECATED: &str =
+    "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n";
+
+/// Prints the warnings the API server attaches to requests for deprecated kinds.
+pub(crate) fn warn_deprecated(cx: &mut Cx, targets: &Targets) {
+    if targets.kinds().contains(&Kind::Endpoints) {
+        cx.err.push_str(ENDPOINTS_DEPRECATED);
+    }
+}
+
 impl Targets {
     /// The kinds involved, in order, without repeats.
     pub(crate) fn kinds(&self) -> Vec<Kind> {

@@ -1299,3 +1299,18 @@ fn watch_events_print_as_json_with_type_first() {
     );
     assert!(text.ends_with("    }\n}\n"), "{text}");
 }
+
+#[test]
+fn v1_endpoints_carry_the_servers_deprecation_warning_once() {
+    let mut s = web_running();
+    let out = run(&mut s, "get endpoints nginx");
+    ok(&out);
+    assert_eq!(
+        out.stderr,
+        "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
+    );
+    let out = run(&mut s, "get svc,ep");
+    assert_eq!(out.stderr.matches("v1 Endpoints is deprecated").count(), 1);
+    // Other kinds carry no warning.
+    assert_eq!(run(&mut s, "get svc nginx").stderr, "");
+}

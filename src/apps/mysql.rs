@@ -1015,4 +1015,100 @@ mod tests {
             .unwrap();
         assert_eq!((r.stdout.as_str(), r.code), ("mysqld is alive\n", 0));
     }
+
+    /// Bad input: random statements never panic the toy server or the client, and every
+    /// failure is reported as the mysql client does (`ERROR <code> (<state>) at line N: ...`
+    /// under `-e`, exit code 1).
+    mod bad_input {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const PIECES: &[&str] = &[
+            "SELECT",
+            "INSERT",
+            "INTO",
+            "VALUES",
+            "UPDATE",
+            "SET",
+            "DELETE",
+            "FROM",
+            "WHERE",
+            "CREATE",
+            "TABLE",
+            "DATABASE",
+            "DROP",
+            "SHOW",
+            "DATABASES",
+            "TABLES",
+            "USE",
+            "t",
+            "id",
+            "x",
+            "INT",
+            "AUTO_INCREMENT",
+            "PRIMARY KEY",
+            "VARCHAR(3)",
+            "(",
+            ")",
+            ",",
+            ";",
+            "*",
+            "=",
+            "'a'",
+            "'",
+            "\"",
+            "`t`",
+            "`",
+            "1",
+            "-1",
+            "NULL",
+            "AND",
+            "LIMIT",
+            "ORDER BY",
+            "COUNT(*)",
+            "--",
+            "#",
+            "/*",
+        ];
+
+        fn check(sql: &str) -> Result<(), TestCaseError> {
+            let (mut bench, key, s) =
+                boot(&[("MYSQL_ROOT_PASSWORD", "pw"), ("MYSQL_DATABASE", "db")]);
+            bench.now += s.ready_after.unwrap();
+            let r = bench
+                .exec(
+                    &key,
+                    &["mysql", "-uroot", "-ppw", "db", "-e", sql],
+                    false,
+                    None,
+                )
+                .unwrap();
+            prop_assert!(r.code == 0 || r.code == 1, "exit {} for {sql:?}", r.code);
+            let warning = "mysql: [Warning] Using a password on the command line interface can be insecure.\n";
+            prop_assert!(r.stderr.starts_with(warning), "{sql:?} -> {:?}", r.stderr);
+            let rest = &r.stderr[warning.len()..];
+            if r.code == 1 {
+                prop_assert!(rest.starts_with("ERROR "), "{sql:?} -> {rest:?}");
+            } else {
+                prop_assert_eq!(rest, "", "{:?}", sql);
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn random_statements_fail_like_mysql(parts in proptest::collection::vec(
+                proptest::sample::select(PIECES), 1..10
+            )) {
+                check(&parts.join(" "))?;
+            }
+
+            #[test]
+            fn random_characters_fail_like_mysql(sql in "[ -~]{1,40}") {
+                check(&sql)?;
+            }
+        }
+    }
 }

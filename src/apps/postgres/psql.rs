@@ -334,6 +334,9 @@ pub struct Client {
     pub quit: bool,
     /// What psql's own error messages start with (`psql:file:line: error: ` in `-f` mode).
     pub log_prefix: String,
+    /// Reading commands from a terminal (`pset.cur_cmd_interactive`): unknown meta-commands
+    /// add "Try \? for help.".
+    pub interactive: bool,
 }
 
 impl Client {
@@ -578,8 +581,13 @@ impl Client {
                 true
             }
             _ => {
+                let hint = if self.interactive {
+                    "\nTry \\? for help."
+                } else {
+                    ""
+                };
                 self.err.push_str(&format!(
-                    "{}invalid command \\{name}\nTry \\? for help.\n",
+                    "{}invalid command \\{name}{hint}\n",
                     self.log_prefix
                 ));
                 false
@@ -1117,6 +1125,7 @@ fn interactive(
     input: &str,
     v: &PgVersion,
 ) {
+    c.interactive = true;
     c.out
         .push_str(&format!("psql ({})\nType \"help\" for help.\n\n", v.full));
     let mut buf = String::new();

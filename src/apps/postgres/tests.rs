@@ -659,3 +659,158 @@ fn pg_dump_matches_a_real_pg_dump_15() {
     assert_eq!(k1.len(), 63);
     assert_eq!(key_line(&r.stdout, "\\unrestrict "), Some(k1));
 }
+
+/// Bad input (issue 5): random SQL, built from the grammar's pieces and from raw characters,
+/// never panics the toy server or psql, and whatever fails fails as psql does: exit code 1
+/// with an `ERROR:` report (and its `LINE`/caret, `DETAIL`, `HINT` lines) on stderr.
+mod bad_input {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const PIECES: &[&str] = &[
+        "SELECT",
+        "INSERT",
+        "INTO",
+        "VALUES",
+        "UPDATE",
+        "SET",
+        "DELETE",
+        "FROM",
+        "WHERE",
+        "CREATE",
+        "TABLE",
+        "DROP",
+        "DATABASE",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "ORDER BY",
+        "LIMIT",
+        "COUNT(*)",
+        "SUM(",
+        "GROUP BY",
+        "t",
+        "x",
+        "id",
+        "SERIAL",
+        "PRIMARY KEY",
+        "INT",
+        "TEXT",
+        "VARCHAR(3)",
+        "NOT NULL",
+        "UNIQUE",
+        "(",
+        ")",
+        ",",
+        ";",
+        "*",
+        "=",
+        "<",
+        "+",
+        "-",
+        "/",
+        "'a'",
+        "'it''s'",
+        "'",
+        "\"",
+        "\"q\"",
+        "1",
+        "-1",
+        "2147483648",
+        "1.5",
+        "1e3",
+        "NULL",
+        "TRUE",
+        "AND",
+        "OR",
+        "NOT",
+        "IS",
+        "AS",
+        "::int",
+        "$1",
+        "--",
+        "/*",
+        "*/",
+        "\\dt",
+        "\\l",
+        "\\d t",
+        "ON CONFLICT",
+        "RETURNING",
+        "JOIN",
+        "UNION",
+    ];
+
+    fn server() -> Pg {
+        let (mut p, s) = boot(
+            "postgres:15",
+            &[("POSTGRES_PASSWORD", "pw")],
+            &[("/var/lib/postgresql/data", hostpath())],
+        );
+        p.wait(s.ready_after.unwrap().as_ms());
+        let setup = "CREATE TABLE t (id SERIAL PRIMARY KEY, x TEXT);\nINSERT INTO t (x) VALUES ('a'), ('b');\n";
+        let r = p
+            .bench
+            .exec(&p.key, &["psql", "-U", "postgres"], false, Some(setup))
+            .unwrap();
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        p
+    }
+
+    fn check(p: &mut Pg, sql: &str) -> Result<(), TestCaseError> {
+        let r = p
+            .bench
+            .exec(&p.key, &["psql", "-U", "postgres", "-c", sql], false, None)
+            .unwrap();
+        prop_assert!(r.code == 0 || r.code == 1, "exit {} for {sql:?}", r.code);
+        // psql's own complaints (meta-commands), printed without a prefix under -c.
+        const PSQL_OWN: [&str; 4] = [
+            "invalid command \\",
+            "Did not find any relation",
+            "unterminated quoted string",
+            "psql: ",
+        ];
+        if r.code == 1 {
+            prop_assert!(
+                r.stderr.starts_with("ERROR:  ")
+                    || PSQL_OWN.iter().any(|p| r.stderr.starts_with(p)),
+                "{sql:?} -> {:?}",
+                r.stderr
+            );
+        }
+        for line in r.stderr.lines() {
+            let known = [
+                "ERROR:  ",
+                "LINE ",
+                "DETAIL:  ",
+                "HINT:  ",
+                "NOTICE:  ",
+                "WARNING:  ",
+            ]
+            .iter()
+            .chain(PSQL_OWN.iter())
+            .any(|p| line.starts_with(p))
+                || line.trim_end().ends_with('^')
+                || line.starts_with(' ');
+            prop_assert!(known, "{sql:?}: stderr line {line:?}");
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        #[test]
+        fn random_statements_fail_like_psql(parts in proptest::collection::vec(
+            proptest::sample::select(PIECES), 1..10
+        )) {
+            let mut p = server();
+            check(&mut p, &parts.join(" "))?;
+        }
+
+        #[test]
+        fn random_characters_fail_like_psql(sql in "[ -~]{1,40}") {
+            let mut p = server();
+            check(&mut p, &sql)?;
+        }
+    }
+}

@@ -324,7 +324,11 @@ impl Engine {
             ))
             .my(1064, "42000");
         }
-        if is_tok && (msg.contains("Unterminated") || msg.contains("close delimiter")) {
+        if is_tok
+            && (msg.contains("Unterminated")
+                || msg.contains("close delimiter")
+                || msg.contains("multi-line comment"))
+        {
             let p = open_quote(&chars).or(pos).unwrap_or(1);
             let rest: String = chars[(p - 1).min(chars.len())..].iter().collect();
             let (what, rest) = if msg.contains("delimited") || rest.starts_with('"') {
@@ -3518,19 +3522,38 @@ fn cross(a: &[Vec<Value>], b: &[Vec<Value>]) -> Vec<Vec<Value>> {
 
 /// The 1-based position of a quote that is never closed.
 fn open_quote(chars: &[char]) -> Option<usize> {
+    // `'`/`"` for an open quote, `*` for an open (nestable) block comment.
     let mut open: Option<(char, usize)> = None;
+    let mut depth = 0usize;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        let next = chars.get(i + 1).copied();
         match open {
             None if c == '\'' || c == '"' => open = Some((c, i)),
-            None if c == '-' && chars.get(i + 1) == Some(&'-') => {
+            None if c == '-' && next == Some('-') => {
                 while i < chars.len() && chars[i] != '\n' {
                     i += 1;
                 }
             }
-            Some((q, _)) if c == q => {
-                if chars.get(i + 1) == Some(&q) {
+            None if c == '/' && next == Some('*') => {
+                open = Some(('*', i));
+                depth = 1;
+                i += 1;
+            }
+            Some(('*', _)) if c == '/' && next == Some('*') => {
+                depth += 1;
+                i += 1;
+            }
+            Some(('*', _)) if c == '*' && next == Some('/') => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    open = None;
+                }
+            }
+            Some((q, _)) if q != '*' && c == q => {
+                if next == Some(q) {
                     i += 1;
                 } else {
                     open = None;

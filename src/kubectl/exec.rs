@@ -235,9 +235,8 @@ fn exec_tty(cx: &mut Cx) -> bool {
         return false;
     }
     if !cx.stdin.is_empty() {
-        cx.err.push_str(
-            "Unable to use a TTY - input is not a terminal or the right kind of file\n",
-        );
+        cx.err
+            .push_str("Unable to use a TTY - input is not a terminal or the right kind of file\n");
         return false;
     }
     true

@@ -227,6 +227,21 @@ fn exit_with(code: i32) -> CmdResult {
     }
 }
 
+/// Whether `kubectl exec` gets a terminal (`StreamOptions.SetupTTY`): `-t` without `-i`
+/// silently gets none; with stdin that is not a terminal (a here-document) kubectl says so and
+/// goes on without one.
+fn exec_tty(cx: &mut Cx) -> bool {
+    if !cx.p.bool("tty") || !cx.p.bool("stdin") {
+        return false;
+    }
+    if !cx.stdin.is_empty() {
+        cx.err
+            .push_str("Unable to use a TTY - input is not a terminal or the right kind of file\n");
+        return false;
+    }
+    true
+}
+
 /// `kubectl exec`.
 pub(crate) fn exec(cx: &mut Cx) -> CmdResult {
     super::reject_flags(cx, &["filename"])?;
@@ -295,7 +310,7 @@ pub(crate) fn exec(cx: &mut Cx) -> CmdResult {
             container.name
         )));
     }
-    let tty = cx.p.bool("tty");
+    let tty = exec_tty(cx);
     let stdin = cx.p.bool("stdin").then(|| cx.stdin.to_string());
     let code = run_program(cx, &pod, &container.name, &argv, tty, stdin)?;
     exit_with(code)

@@ -42,6 +42,8 @@ mod watch;
 mod tests;
 #[cfg(test)]
 mod tests_exec;
+#[cfg(test)]
+mod tests_tty;
 
 use std::path::{Path, PathBuf};
 

@@ -708,9 +708,10 @@ impl ApiServer {
 
     // ----- binding -----
 
-    /// The `pods/binding` subresource the scheduler uses: assigns `node` to the pod and marks
-    /// it `PodScheduled=True` (`BindingREST.setPodHostAndAnnotations`). Pod update validation
-    /// does not apply (spec.nodeName is otherwise immutable).
+    /// The `pods/binding` subresource the scheduler uses: assigns `node` to the pod, marks
+    /// it `PodScheduled=True` and clears `status.nominatedNodeName`
+    /// (`BindingREST.setPodNodeAndMetadata`). Pod update validation does not apply
+    /// (spec.nodeName is otherwise immutable).
     pub fn bind_pod(&mut self, key: &ObjectKey, node: &str) -> Result<Arc<Object>, ApiError> {
         let current = self.get(key)?;
         let mut obj = (*current).clone();
@@ -740,6 +741,9 @@ impl ApiServer {
         }
         spec.node_name = Some(node.to_string());
         let status = pod.status.get_or_insert_with(Default::default);
+        // ClearingNominatedNodeNameAfterBinding (beta, on in v1.35): a successful binding
+        // clears the node the scheduler nominated while the pod waited in PreBind.
+        status.nominated_node_name = None;
         let conditions = status.conditions.get_or_insert_with(Vec::new);
         let now = self.now.to_k8s_time();
         match conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {

@@ -381,3 +381,22 @@ fn insert_many_prints_ids_by_index() {
     assert_eq!(s.out(0, "db.c.findOne({a: 3})"), "null\n");
     assert_eq!(s.out(0, "db.c.find({a: 3})"), "");
 }
+
+#[test]
+fn a_deleted_primary_recreated_at_once_rejoins_as_secondary() {
+    // `kubectl delete pod mongodb-0` on the primary: it steps down, the StatefulSet recreates
+    // the pod at once, and its new mongod starts before anyone has queried the set. The
+    // election among the two that kept running happens all the same; the recreated member
+    // does not win it and comes back as a secondary.
+    let mut s = Set::new(3);
+    s.out(0, INITIATE);
+    s.out(0, "db.t.insertOne({x: 1})");
+    s.term(0);
+    s.advance(2_500);
+    s.boot(0);
+    s.advance(2_000);
+    assert_eq!(s.state_of(1, 1), "PRIMARY\n");
+    assert_eq!(s.state_of(1, 0), "SECONDARY\n");
+    assert_eq!(s.state_of(0, 0), "SECONDARY\n");
+    assert_eq!(s.out(0, "db.t.countDocuments()"), "1\n");
+}

@@ -18,6 +18,10 @@ use crate::printers;
 use crate::printers::jsonpath::{JsonPath, relaxed_expression};
 use crate::printers::table::{PrintOptions, Table};
 
+/// The warning the API server sends with v1 Endpoints (kubectl prints it on stderr).
+pub(crate) const ENDPOINTS_WARNING: &str =
+    "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n";
+
 /// Runs `kubectl get`.
 pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     reject_flags(
@@ -63,6 +67,10 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
             select_all: false,
         },
     )?;
+    if targets.kinds().contains(&Kind::Endpoints) {
+        // The API server's deprecation warning (v1.33+) on every v1 Endpoints request.
+        cx.err.push_str(ENDPOINTS_WARNING);
+    }
     if watching {
         return watch::run(cx, &targets, &scope, &format);
     }

@@ -1299,3 +1299,20 @@ fn watch_events_print_as_json_with_type_first() {
     );
     assert!(text.ends_with("    }\n}\n"), "{text}");
 }
+
+#[test]
+fn v1_endpoints_come_with_the_api_servers_deprecation_warning() {
+    let mut s = cluster(false);
+    let out = s.run(&["get".into(), "endpoints".into(), "nosuch".into()], "");
+    assert_eq!(
+        out.stderr,
+        "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\nError from server (NotFound): endpoints \"nosuch\" not found\n"
+    );
+    let out = s.run(&["get".into(), "ep".into()], "");
+    assert!(
+        out.stderr.starts_with(
+            "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
+        ),
+        "{out:?}"
+    );
+}

@@ -708,9 +708,10 @@ impl ApiServer {
 
     // ----- binding -----
 
-    /// The `pods/binding` subresource the scheduler uses: assigns `node` to the pod and marks
-    /// it `PodScheduled=True` (`BindingREST.setPodHostAndAnnotations`). Pod update validation
-    /// does not apply (spec.nodeName is otherwise immutable).
+    /// The `pods/binding` subresource the scheduler uses: assigns `node` to the pod, marks
+    /// it `PodScheduled=True` and clears `status.nominatedNodeName`
+    /// (`BindingREST.setPodNodeAndMetadata`). Pod update validation does not apply
+    /// (spec.nodeName is otherwise immutable).
     pub fn bind_pod(&mut self, key: &ObjectKey, node: &str) -> Result<Arc<Object>, ApiError> {
         let current = self.get(key)?;
         let mut obj = (*current).clone();

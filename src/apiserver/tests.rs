@@ -1061,6 +1061,28 @@ fn binding_assigns_a_node_once_and_marks_the_pod_scheduled() {
 }
 
 #[test]
+fn binding_clears_the_nominated_node() {
+    // v1.35 (ClearingNominatedNodeNameAfterBinding, beta and on by default): the node the
+    // scheduler nominated while the pod waited for its volumes is cleared once it is bound, so
+    // `kubectl get pods -o wide` shows NOMINATED NODE <none>.
+    let mut api = server();
+    api.create(pod("p")).unwrap();
+    let k = key(Kind::Pod, "p");
+    let mut nominated = (*api.get(&k).unwrap()).clone();
+    if let Object::Pod(p) = &mut nominated {
+        p.status
+            .get_or_insert_with(Default::default)
+            .nominated_node_name = Some("kind-worker".into());
+    }
+    api.update_status(nominated).unwrap();
+    let bound = api.bind_pod(&k, "kind-worker").unwrap();
+    let Object::Pod(p) = &*bound else {
+        unreachable!()
+    };
+    assert_eq!(p.status.as_ref().unwrap().nominated_node_name, None);
+}
+
+#[test]
 fn jobs_get_a_generated_selector_and_labels() {
     let mut api = server();
     let job = api

@@ -71,6 +71,9 @@ fn server_stamp(t: SimTime) -> String {
 pub struct MysqlModel {
     version: &'static str,
     runs_server: bool,
+    /// A command that replaced the server (an init container's `bash -c` script, a client
+    /// job) runs as a shell instead.
+    shell: Option<super::busybox::ShellModel>,
 }
 
 impl AppModel for MysqlModel {
@@ -93,10 +96,10 @@ impl AppModel for MysqlModel {
             !c.starts_with('-') && !c.ends_with("mysqld") && !c.ends_with("docker-entrypoint.sh")
         }) {
             self.runs_server = false;
-            return Startup {
-                ready_after: Some(SimDuration::ZERO),
-                exit: None,
-            };
+            let mut m = super::busybox::ShellModel::default();
+            let s = m.start(cx);
+            self.shell = Some(m);
+            return s;
         }
         let env: BTreeMap<String, String> = setup.env.iter().cloned().collect();
         let get = |k: &str| env.get(k).cloned().unwrap_or_default();
@@ -297,7 +300,10 @@ impl AppModel for MysqlModel {
         }
     }
 
-    fn probe(&mut self, cx: &mut AppCx<'_>, _kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
+    fn probe(&mut self, cx: &mut AppCx<'_>, kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
+        if let Some(s) = &mut self.shell {
+            return s.probe(cx, kind, probe);
+        }
         if !self.runs_server {
             return ProbeAnswer::Success;
         }
@@ -319,6 +325,9 @@ impl AppModel for MysqlModel {
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {
+        if let Some(s) = &mut self.shell {
+            return s.on_signal(cx, signal);
+        }
         if !self.runs_server {
             return Some(Exit::with_code(SimDuration::ZERO, 128 + signal.number()));
         }
@@ -354,6 +363,7 @@ pub fn register(reg: &mut AppRegistry) {
         Box::new(MysqlModel {
             version: version_of_tag(r.tag()),
             runs_server: true,
+            shell: None,
         })
     });
 }
@@ -911,9 +921,72 @@ mod tests {
         let mut m = MysqlModel {
             version: "8.4.6",
             runs_server: true,
+            shell: None,
         };
         let s = m.start(&mut cx);
         (bench, key, s)
+    }
+
+    #[test]
+    fn a_command_other_than_the_server_runs_as_a_shell() {
+        // An init container of the mysql image told to run a script (the replicated-MySQL
+        // tutorial's init-mysql) runs it and exits with its status; it used to run forever.
+        use crate::exec::testing::Bench;
+        use k8s_openapi::api::core::v1::{Container, Pod};
+        let mut bench = Bench::new();
+        let script = "echo [mysqld] > /tmp/server-id.cnf; echo configured; exit 3";
+        let key = ContainerKey::new("uid-mysql-0", "init-mysql");
+        let setup = crate::store::ContainerSetup {
+            namespace: "default".into(),
+            pod: "mysql-0".into(),
+            hostname: "mysql-0".into(),
+            image: "mysql:8.0".into(),
+            command: vec!["bash".into(), "-c".into(), script.into()],
+            ..crate::store::ContainerSetup::default()
+        };
+        let mut layer = Fs::new(crate::store::NODE_DISK_BYTES, bench.now);
+        (crate::apps::profile("mysql:8.0").layer)(&mut layer, bench.now);
+        bench.world.start_container(&key, setup, layer);
+        let mut pod = Pod::default();
+        pod.metadata.uid = Some("uid-mysql-0".into());
+        let c = Container {
+            name: "init-mysql".into(),
+            image: Some("mysql:8.0".into()),
+            command: Some(vec!["bash".into(), "-c".into(), script.into()]),
+            ..Default::default()
+        };
+        let info = crate::kubelet::ContainerInfo {
+            pod: &pod,
+            container: &c,
+            is_init: true,
+            restart_count: 0,
+            pod_ip: "10.244.1.10",
+        };
+        let mut cx = AppCx {
+            info,
+            since_start: SimDuration::ZERO,
+            rng: &mut bench.rng,
+            now: bench.now,
+            world: &mut bench.world,
+            api: &bench.api,
+            dns: &mut bench.dns,
+        };
+        let mut m = MysqlModel {
+            version: "8.0.43",
+            runs_server: true,
+            shell: None,
+        };
+        let s = m.start(&mut cx);
+        assert_eq!(s.exit.map(|e| e.code), Some(3));
+        let logs: Vec<String> = bench
+            .world
+            .logs(&key)
+            .unwrap()
+            .current
+            .iter()
+            .map(|l| l.text.clone())
+            .collect();
+        assert_eq!(logs, ["configured"]);
     }
 
     #[test]

@@ -1314,3 +1314,20 @@ fn v1_endpoints_carry_the_servers_deprecation_warning_once() {
     // Other kinds carry no warning.
     assert_eq!(run(&mut s, "get svc nginx").stderr, "");
 }
+
+#[test]
+fn v1_endpoints_come_with_the_api_servers_deprecation_warning() {
+    let mut s = cluster(false);
+    let out = s.run(&["get".into(), "endpoints".into(), "nosuch".into()], "");
+    assert_eq!(
+        out.stderr,
+        "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\nError from server (NotFound): endpoints \"nosuch\" not found\n"
+    );
+    let out = s.run(&["get".into(), "ep".into()], "");
+    assert!(
+        out.stderr.starts_with(
+            "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
+        ),
+        "{out:?}"
+    );
+}

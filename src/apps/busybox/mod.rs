@@ -17,6 +17,7 @@
 pub mod coreutils;
 pub mod net;
 pub mod sh;
+pub mod tar;
 
 #[cfg(test)]
 mod tests;
@@ -147,6 +148,7 @@ pub fn program(name: &str) -> Option<ProgramFn> {
         "printf" => c::printf,
         "tee" => c::tee,
         "seq" => c::seq,
+        "tar" => tar::tar,
         "sort" => c::sort,
         "cut" => c::cut,
         "tr" => c::tr,

@@ -654,3 +654,40 @@ fn the_main_shell_reads_what_kubectl_run_i_typed() {
     assert_eq!(s.exit, Some(Exit::with_code(SimDuration::ZERO, 5)));
     assert_eq!(b.world.logs(&k).unwrap().current[0].text, "typed");
 }
+
+#[test]
+fn tar_backs_up_a_directory_and_restores_it_elsewhere() {
+    // The seed's backup: `tar czf /tmp/backup.tar.gz /usr/share/nginx/html/` in one pod,
+    // then `tar xzf /tmp/backup.tar.gz -C /` overwrites the same path in another.
+    let mut b = Bench::new();
+    let a = b.container("web-0", "nginx:1.21", &[], &[]);
+    let r = run(
+        &mut b,
+        &a,
+        "mkdir -p /srv/html && echo 'I am web-0' > /srv/html/identity.txt && tar czf /tmp/backup.tar.gz /srv/html/",
+    );
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.code),
+        ("", "tar: Removing leading `/' from member names\n", 0)
+    );
+    let r = b
+        .exec(&a, &["tar", "tzf", "/tmp/backup.tar.gz"], false, None)
+        .unwrap();
+    assert_eq!(r.stdout, "srv/html/\nsrv/html/identity.txt\n");
+    let r = run(
+        &mut b,
+        &a,
+        "echo 'I am web-1' > /srv/html/identity.txt; tar xzf /tmp/backup.tar.gz -C / && cat /srv/html/identity.txt",
+    );
+    assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("I am web-0\n", ""));
+    let r = b
+        .exec(&a, &["tar", "xzf", "/tmp/nope.tar.gz"], false, None)
+        .unwrap();
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        (
+            "tar: /tmp/nope.tar.gz: Cannot open: No such file or directory\ntar: Error is not recoverable: exiting now\n",
+            2
+        )
+    );
+}

@@ -2,7 +2,9 @@
 //! `mongod` process with its replica-set membership ([`server`]), and `mongosh`
 //! ([`shell`], over the small JavaScript of [`js`]).
 //!
-//! Left out: authentication (`-u/-p` and `MONGO_INITDB_ROOT_*` are accepted and ignored),
+//! Left out: authentication (`-u/-p` and `MONGO_INITDB_ROOT_*` are accepted and ignored,
+//! except that the root user's `--auth` makes a replica set without `--keyFile` refuse to
+//! start), the temporary init server's log,
 //! the oplog, write concerns, rollback, arbiters, priorities, reconfig, indexes, updates and
 //! deletes, aggregation, and mongod's full JSON start-up log (one line is written).
 
@@ -102,6 +104,8 @@ pub struct MongodArgs {
     pub port: u16,
     /// `--dbpath`.
     pub dbpath: String,
+    /// `--keyFile`.
+    pub key_file: Option<String>,
 }
 
 /// The `mongod` arguments of a container (image `ENTRYPOINT ["docker-entrypoint.sh"]`,
@@ -139,6 +143,7 @@ pub fn mongod_args(command: &[String], args: &[String]) -> Option<MongodArgs> {
         repl_set: None,
         port: 27017,
         dbpath: "/data/db".into(),
+        key_file: None,
     };
     let mut i = 1;
     while i < argv.len() {
@@ -156,6 +161,7 @@ pub fn mongod_args(command: &[String], args: &[String]) -> Option<MongodArgs> {
             "--replSet" => out.repl_set = value(),
             "--port" => out.port = value().and_then(|p| p.parse().ok()).unwrap_or(27017),
             "--dbpath" => out.dbpath = value().unwrap_or_else(|| "/data/db".into()),
+            "--keyFile" => out.key_file = value(),
             _ => {}
         }
         i += 1;
@@ -202,6 +208,35 @@ impl AppModel for MongoModel {
         let version = version_for_image(c.image.as_deref().unwrap_or(""));
         let key = cx.key();
         let now = cx.now;
+        // The image's entrypoint adds `--auth` whenever MONGO_INITDB_ROOT_USERNAME and
+        // _PASSWORD are set (on every start, not only the first). mongod then refuses a
+        // replica set without a key file for the members' internal authentication.
+        let env: BTreeMap<String, String> = cx
+            .world
+            .setup(&key)
+            .map(|s| s.env.iter().cloned().collect())
+            .unwrap_or_default();
+        let auth = ["MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"]
+            .iter()
+            .all(|k| env.get(*k).is_some_and(|v| !v.is_empty()));
+        if auth && args.repl_set.is_some() && args.key_file.is_none() {
+            cx.world.log(
+                &key,
+                now + SimDuration::from_ms(300),
+                Stream::Stderr,
+                "BadValue: security.keyFile is required when authorization is enabled with replica sets",
+            );
+            cx.world.log(
+                &key,
+                now + SimDuration::from_ms(300),
+                Stream::Stderr,
+                "try 'mongod --help' for more information",
+            );
+            return Startup {
+                ready_after: None,
+                exit: Some(Exit::with_code(SimDuration::from_ms(300), 2)),
+            };
+        }
         let hostname = cx
             .world
             .setup(&key)

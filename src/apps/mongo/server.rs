@@ -10,7 +10,8 @@
 //! - elections are evaluated lazily whenever a member is asked something (a client, a
 //!   probe, a start): with no reachable primary, once a majority is reachable and the
 //!   election is due (10 s after the loss was first seen, 2 s after a primary stepped down
-//!   on SIGTERM), the reachable member with the most writes (ties: lowest `_id`) wins.
+//!   on SIGTERM), the reachable member with the most writes (ties: lowest `_id`) wins; a
+//!   member that restarted after the election fell due does not stand.
 
 use crate::engine::time::EPOCH_UNIX_SECONDS;
 use crate::engine::{SimDuration, SimTime};
@@ -333,9 +334,14 @@ pub fn sync_servers(servers: &mut [(i64, &mut MongoServer)], member_count: usize
             match due {
                 Some(due) if majority && due <= now => {
                     let term = servers.iter().map(|(_, s)| s.term).max().unwrap_or(0) + 1;
+                    // A member that (re)started after the election fell due is still
+                    // starting up (STARTUP2, RECOVERING) when the others vote: it is no
+                    // candidate, unless every reachable member is in that case.
+                    let settled = servers.iter().any(|(_, s)| s.started <= due);
                     let w = servers
                         .iter()
                         .enumerate()
+                        .filter(|(_, (_, s))| !settled || s.started <= due)
                         .max_by_key(|(_, (id, s))| (s.optime, -id))
                         .map(|(i, _)| i);
                     if let Some(w) = w {

@@ -308,7 +308,8 @@ fn shell_errors_and_standalone_mode() {
         Some(MongodArgs {
             repl_set: None,
             port: 27017,
-            dbpath: "/data/db".into()
+            dbpath: "/data/db".into(),
+            key_file: None,
         })
     );
     assert_eq!(
@@ -380,4 +381,95 @@ fn insert_many_prints_ids_by_index() {
     assert_eq!(s.out(0, "db.c.find({a: {$gt: 1}}).count()"), "1\n");
     assert_eq!(s.out(0, "db.c.findOne({a: 3})"), "null\n");
     assert_eq!(s.out(0, "db.c.find({a: 3})"), "");
+}
+
+#[test]
+fn a_deleted_primary_recreated_at_once_rejoins_as_secondary() {
+    // `kubectl delete pod mongodb-0` on the primary: it steps down, the StatefulSet recreates
+    // the pod at once, and its new mongod starts before anyone has queried the set. The
+    // election among the two that kept running happens all the same; the recreated member
+    // does not win it and comes back as a secondary.
+    let mut s = Set::new(3);
+    s.out(0, INITIATE);
+    s.out(0, "db.t.insertOne({x: 1})");
+    s.term(0);
+    s.advance(2_500);
+    s.boot(0);
+    s.advance(2_000);
+    assert_eq!(s.state_of(1, 1), "PRIMARY\n");
+    assert_eq!(s.state_of(1, 0), "SECONDARY\n");
+    assert_eq!(s.state_of(0, 0), "SECONDARY\n");
+    assert_eq!(s.out(0, "db.t.countDocuments()"), "1\n");
+}
+
+#[test]
+fn a_root_user_with_a_replica_set_and_no_key_file_refuses_to_start() {
+    // The entrypoint adds `--auth` for MONGO_INITDB_ROOT_USERNAME/PASSWORD; mongod then
+    // requires a key file for a replica set and exits 2 (BadValue), on every restart.
+    let mut b = Bench::new();
+    let mut pod = Pod::default();
+    pod.metadata.name = Some("mongodb-0".into());
+    pod.metadata.uid = Some("uid-mongodb-0".into());
+    let c = Container {
+        name: "mongodb".into(),
+        image: Some("mongo:7.0".into()),
+        args: Some(vec![
+            "mongod".into(),
+            "--replSet".into(),
+            "rs0".into(),
+            "--bind_ip_all".into(),
+        ]),
+        ..Default::default()
+    };
+    let k = ContainerKey::new("uid-mongodb-0", "mongodb");
+    let setup = ContainerSetup {
+        namespace: "default".into(),
+        pod: "mongodb-0".into(),
+        hostname: "mongodb-0".into(),
+        image: "mongo:7.0".into(),
+        env: vec![
+            ("MONGO_INITDB_ROOT_USERNAME".into(), "admin".into()),
+            ("MONGO_INITDB_ROOT_PASSWORD".into(), "mongopass123".into()),
+        ],
+        ..ContainerSetup::default()
+    };
+    let now = b.now;
+    let mut layer = crate::store::Fs::new(NODE_DISK_BYTES, now);
+    (crate::apps::profile("mongo:7.0").layer)(&mut layer, now);
+    b.world.start_container(&k, setup, layer);
+    let info = ContainerInfo {
+        pod: &pod,
+        container: &c,
+        is_init: false,
+        restart_count: 0,
+        pod_ip: "",
+    };
+    let mut m = MongoModel::new(&info);
+    let mut cx = AppCx {
+        info,
+        since_start: SimDuration::ZERO,
+        rng: &mut b.rng,
+        now,
+        world: &mut b.world,
+        api: &b.api,
+        dns: &mut b.dns,
+    };
+    let s = m.start(&mut cx);
+    assert_eq!(s.ready_after, None);
+    assert_eq!(s.exit.map(|e| e.code), Some(2));
+    let log: Vec<String> = b
+        .world
+        .logs(&k)
+        .unwrap()
+        .current
+        .iter()
+        .map(|l| l.text.clone())
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "BadValue: security.keyFile is required when authorization is enabled with replica sets",
+            "try 'mongod --help' for more information"
+        ]
+    );
 }

@@ -103,6 +103,11 @@ pub fn version(image: &str) -> String {
         "latest" | "mainline" | "alpine" | "" => "1.27.4".into(),
         "stable" => "1.26.3".into(),
         "1.14" => "1.14.2".into(),
+        // A `major.minor` tag follows that branch to its last release.
+        "1.21" => "1.21.6".into(),
+        "1.22" => "1.22.1".into(),
+        "1.23" => "1.23.4".into(),
+        "1.24" => "1.24.0".into(),
         "1.25" => "1.25.5".into(),
         "1.26" => "1.26.3".into(),
         "1.27" => "1.27.4".into(),

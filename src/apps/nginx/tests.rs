@@ -317,3 +317,13 @@ fn curl_verbose_and_progress_meter_follow_curl_7_88() {
         .unwrap();
     assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("I am web-0\n", ""));
 }
+
+#[test]
+fn minor_tags_run_the_last_release_of_their_branch() {
+    // `nginx:1.21` is 1.21.6 (the branch's last release), not 1.21.0: it is what the error
+    // pages' footer and the start-up log print.
+    assert_eq!(version("nginx:1.21"), "1.21.6");
+    assert_eq!(version("nginx:1.22"), "1.22.1");
+    assert_eq!(version("nginx:1.21.3"), "1.21.3");
+    assert_eq!(version("nginx:1.25-alpine"), "1.25.5");
+}

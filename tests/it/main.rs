@@ -7,9 +7,11 @@
 //! - `node_failure`: a lost node, its Terminating pods, force delete and node-local volumes.
 //! - `durability`: committed psql rows survive pod deletions, crashes, node stops, scaling and
 //!   set recreation; claim deletion and `whenScaled: Delete` lose them.
+//! - `client_pods`: client pods of server images (`kubectl run --image=postgres -- psql ...`).
 //! - `manifest_fuzz`: random bytes and random YAML into the manifest loader and decoder never
 //!   panic.
 
+mod client_pods;
 mod durability;
 mod manifest_fuzz;
 mod node_failure;

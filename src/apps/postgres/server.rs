@@ -266,6 +266,9 @@ pub struct PostgresModel {
     version: PgVersion,
     /// True when the container runs the server (not an overridden command).
     runs_server: bool,
+    /// Another command given to the image (`kubectl run ... -- psql -h db`, an init
+    /// container's script): the entrypoint execs it, so it runs as a shell would.
+    shell: Option<crate::apps::busybox::ShellModel>,
 }
 
 impl PostgresModel {
@@ -274,6 +277,7 @@ impl PostgresModel {
         PostgresModel {
             version: version_of(major),
             runs_server: true,
+            shell: None,
         }
     }
 }
@@ -444,11 +448,12 @@ impl AppModel for PostgresModel {
             argv.extend(args);
         }
         if argv.first().map(|a| crate::exec::program_name(a)) != Some("postgres") {
+            // docker-entrypoint.sh ends with `exec "$@"` for anything but the server.
             self.runs_server = false;
-            return Startup {
-                ready_after: Some(SimDuration::ZERO),
-                exit: None,
-            };
+            let mut shell = crate::apps::busybox::ShellModel::default();
+            let started = shell.start(cx);
+            self.shell = Some(shell);
+            return started;
         }
         let env: BTreeMap<String, String> = crate::exec::images::image_env(&setup.image)
             .into_iter()
@@ -953,7 +958,10 @@ impl AppModel for PostgresModel {
         }
     }
 
-    fn probe(&mut self, cx: &mut AppCx<'_>, _kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
+    fn probe(&mut self, cx: &mut AppCx<'_>, kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
+        if let Some(shell) = &mut self.shell {
+            return shell.probe(cx, kind, probe);
+        }
         if !self.runs_server {
             return ProbeAnswer::Success;
         }
@@ -973,6 +981,9 @@ impl AppModel for PostgresModel {
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {
+        if let Some(shell) = &mut self.shell {
+            return shell.on_signal(cx, signal);
+        }
         if !self.runs_server {
             return Some(Exit::with_code(SimDuration::ZERO, 128 + signal.number()));
         }

@@ -19,18 +19,33 @@ pub struct PgVersion {
     pub major: u32,
     /// `15.17`.
     pub short: String,
-    /// `15.17 (Debian 15.17-1.pgdg12+1)`.
+    /// `15.17 (Debian 15.17-1.pgdg12+1)`; the Alpine builds say only `15.17`.
     pub full: String,
+    /// The platform and compiler: `x86_64-pc-linux-gnu, compiled by gcc (Debian ...`.
+    pub build: &'static str,
 }
 
+/// The Debian (bookworm, PGDG packages) images' build.
+const DEBIAN_BUILD: &str =
+    "x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit";
+/// The Alpine images' build (musl; Alpine 3.23's gcc).
+const ALPINE_BUILD: &str = "x86_64-pc-linux-musl, compiled by gcc (Alpine 15.2.0) 15.2.0, 64-bit";
+
 impl PgVersion {
-    /// What `version()` returns.
+    /// What `version()` returns, and what the server logs as it starts.
     pub fn version_string(&self) -> String {
-        format!(
-            "PostgreSQL {} on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit",
-            self.full
-        )
+        format!("PostgreSQL {} on {}", self.full, self.build)
     }
+}
+
+/// The release an image tag runs: its major version, and the Alpine build for `-alpine` tags.
+pub fn version_of_tag(tag: &str) -> PgVersion {
+    let mut v = version_of(major_of_tag(tag));
+    if tag.contains("alpine") {
+        v.full = v.short.clone();
+        v.build = ALPINE_BUILD;
+    }
+    v
 }
 
 /// The release of each supported major version (image snapshot of early 2026).
@@ -52,6 +67,7 @@ pub fn version_of(major: u32) -> PgVersion {
         major,
         short: short.to_string(),
         full: format!("{short} (Debian {short}-1.pgdg12+1)"),
+        build: DEBIAN_BUILD,
     }
 }
 
@@ -79,7 +95,7 @@ pub fn register(reg: &mut AppRegistry) {
     reg.register("postgres", |info| {
         let image = info.container.image.as_deref().unwrap_or("postgres");
         let r = crate::kubelet::image::ImageRef::parse(image);
-        Box::new(server::PostgresModel::new(major_of_tag(r.tag())))
+        Box::new(server::PostgresModel::with_version(version_of_tag(r.tag())))
     });
 }
 
@@ -153,3 +169,24 @@ pub fn profile(short: &str, tag: &str) -> Option<ImageProfile> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    #[test]
+    fn alpine_tags_are_musl_builds_without_the_debian_suffix() {
+        let v = version_of_tag("13-alpine");
+        assert_eq!((v.major, v.full.as_str()), (13, "13.23"));
+        assert_eq!(
+            v.version_string(),
+            "PostgreSQL 13.23 on x86_64-pc-linux-musl, compiled by gcc (Alpine 15.2.0) 15.2.0, 64-bit"
+        );
+        let v = version_of_tag("15");
+        assert_eq!(
+            v.version_string(),
+            "PostgreSQL 15.17 (Debian 15.17-1.pgdg12+1) on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit"
+        );
+        assert_eq!(version_of_tag("16.4-alpine3.20").full, "16.13");
+    }
+}

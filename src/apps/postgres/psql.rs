@@ -948,7 +948,7 @@ pub fn psql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let now = cx.now();
     let image = cx.setup().image.clone();
     let r = crate::kubelet::image::ImageRef::parse(&image);
-    let v = super::version_of(super::major_of_tag(r.tag()));
+    let v = super::version_of_tag(r.tag());
     if o.version {
         return ExecResult::ok(format!("psql (PostgreSQL) {}\n", v.full));
     }

@@ -274,8 +274,13 @@ pub struct PostgresModel {
 impl PostgresModel {
     /// A model for an image of major version `major`.
     pub fn new(major: u32) -> PostgresModel {
+        PostgresModel::with_version(version_of(major))
+    }
+
+    /// A model of a given release (an image tag's, [`super::version_of_tag`]).
+    pub fn with_version(version: PgVersion) -> PostgresModel {
         PostgresModel {
-            version: version_of(major),
+            version,
             runs_server: true,
             shell: None,
         }
@@ -565,9 +570,9 @@ impl AppModel for PostgresModel {
             let s0 = at(560);
             let s_ready = at(570);
             let mut lines = vec![format!(
-                "waiting for server to start....{}LOG:  starting PostgreSQL {} on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit",
+                "waiting for server to start....{}LOG:  starting {}",
                 PgServer::prefix(now + ms(s0), temp_pid),
-                v.full
+                v.version_string()
             )];
             lines.push(format!(
                 "{}LOG:  listening on Unix socket \"{SOCKET}\"",
@@ -728,7 +733,14 @@ impl AppModel for PostgresModel {
             let fs = at(850);
             let fpid = 1;
             let startup_pid = p + 19;
-            log.out(fs, &format!("{}LOG:  starting PostgreSQL {} on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit", PgServer::prefix(now + ms(fs), fpid), v.full));
+            log.out(
+                fs,
+                &format!(
+                    "{}LOG:  starting {}",
+                    PgServer::prefix(now + ms(fs), fpid),
+                    v.version_string()
+                ),
+            );
             log.out(
                 fs,
                 &format!(
@@ -792,7 +804,14 @@ impl AppModel for PostgresModel {
             let ckpt_pid = pid_base + 5;
             log.out(10, "\nPostgreSQL Database directory appears to contain a database; Skipping initialization\n");
             let s = base;
-            log.out(s, &format!("{}LOG:  starting PostgreSQL {} on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit", PgServer::prefix(now + ms(s), p1), v.full));
+            log.out(
+                s,
+                &format!(
+                    "{}LOG:  starting {}",
+                    PgServer::prefix(now + ms(s), p1),
+                    v.version_string()
+                ),
+            );
             log.out(
                 s,
                 &format!(

@@ -9,7 +9,7 @@ use super::server::{Avail, with_server};
 fn image_version(cx: &ExecCx<'_>) -> super::PgVersion {
     let image = cx.setup().image.clone();
     let r = crate::kubelet::image::ImageRef::parse(&image);
-    super::version_of(super::major_of_tag(r.tag()))
+    super::version_of_tag(r.tag())
 }
 
 /// `postgres --version` (the server itself runs as the container's process, not here).

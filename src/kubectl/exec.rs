@@ -272,6 +272,15 @@ fn run_program(
     }
 }
 
+/// `--pod-running-timeout` must be above zero (`cmdutil.GetPodRunningTimeoutFlag`).
+fn pod_running_timeout(cx: &Cx) -> Result<SimDuration, String> {
+    let d = cx.p.go_duration("pod-running-timeout");
+    if d.is_negative || d.size == SimDuration::ZERO {
+        return Err("--pod-running-timeout must be higher than zero".to_string());
+    }
+    Ok(d.size)
+}
+
 /// A non-zero exit: client-go's `command terminated with exit code N`, and kubectl exits N.
 fn exit_with(code: i32) -> CmdResult {
     if code == 0 {
@@ -303,6 +312,7 @@ pub(crate) fn exec(cx: &mut Cx) -> CmdResult {
         }
         None => Vec::new(),
     };
+    pod_running_timeout(cx).map_err(|e| usage_err("exec", &e))?;
     if argv.is_empty() {
         return Err(client_err(
             "you must specify at least one command for the container",
@@ -387,6 +397,7 @@ pub(crate) fn logs(cx: &mut Cx) -> CmdResult {
     let name = pod_name(cx, &target)?;
     let obj = get_pod(cx, &ns, &name)?;
     let pod = as_pod(&obj).clone();
+    pod_running_timeout(cx).map_err(client_err)?;
     if cx.p.args.len() == 2 && cx.p.string("container").is_empty() {
         // `kubectl logs POD CONTAINER`.
         let c = cx.p.args[1].clone();
@@ -491,6 +502,7 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     let Some(name) = cx.p.args.first().cloned() else {
         return Err(usage_err("run", "NAME is required for run"));
     };
+    let timeout = pod_running_timeout(cx).map_err(|e| usage_err("run", &e))?;
     let image = cx.p.string("image");
     if image.is_empty() {
         return Err(client_err("--image is required"));
@@ -595,7 +607,6 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     let key = created.key();
     let uid = created.uid().to_string();
     // Wait for the pod to run (or end) within --pod-running-timeout.
-    let timeout = cx.p.duration("pod-running-timeout");
     let deadline = cx.now() + timeout;
     let started = cx.advance_until(deadline, |sim| {
         current_pod(sim, &key).is_none_or(|p| !matches!(pod_phase(p), "Pending" | ""))

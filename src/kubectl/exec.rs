@@ -626,7 +626,8 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     let limit = cx.now() + SimDuration::from_secs(3600);
     let ckey = ContainerKey::new(uid.clone(), name.clone());
     let ended = cx.advance_until(limit, |sim| {
-        current_pod(sim, &key).is_none_or(|p| terminated_state(p, &name).is_some() || is_completed(p))
+        current_pod(sim, &key)
+            .is_none_or(|p| terminated_state(p, &name).is_some() || is_completed(p))
     });
     let now = cx.now();
     if let Some(l) = cx.sim().env().world.logs(&ckey) {
@@ -638,8 +639,12 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
             "stsim: the process in pod {ns}/{name} was still running after an hour attached; a simulated terminal does not stay attached longer\n"
         )));
     }
-    let (code, reason) = match current_pod(cx.sim(), &key).and_then(|p| terminated_state(p, &name)) {
-        Some(t) => (t.exit_code, t.reason.clone().unwrap_or_else(|| "Error".into())),
+    let (code, reason) = match current_pod(cx.sim(), &key).and_then(|p| terminated_state(p, &name))
+    {
+        Some(t) => (
+            t.exit_code,
+            t.reason.clone().unwrap_or_else(|| "Error".into()),
+        ),
         None => (0, "Completed".into()),
     };
     if rm {

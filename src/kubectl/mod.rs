@@ -361,11 +361,10 @@ fn dispatch(cx: &mut Cx) -> CmdResult {
             "stsim: `kubectl {top}` is not supported by the simulator\n"
         )));
     }
-    if let Some(flag) = cx
-        .p
-        .negative_durations()
-        .into_iter()
-        .find(|f| !NEGATIVE_DURATIONS.contains(&(path, *f)))
+    if let Some(flag) =
+        cx.p.negative_durations()
+            .into_iter()
+            .find(|f| !NEGATIVE_DURATIONS.contains(&(path, *f)))
     {
         return Err(Failure::Text(format!(
             "stsim: a negative `kubectl {path} --{flag}` is not supported by the simulator\n"

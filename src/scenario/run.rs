@@ -441,7 +441,9 @@ fn run_kubectl_step(
         };
         return Err((
             String::new(),
-            format!("manifest {m:?} not found (paths are relative to the scenario's folder{folder})"),
+            format!(
+                "manifest {m:?} not found (paths are relative to the scenario's folder{folder})"
+            ),
         ));
     }
     let (out, stopped) = run_kubectl(session, words, stdin, None);

@@ -691,7 +691,9 @@ mod tests {
         // What Go refuses stays refused, signed or not.
         for bad in ["-10", "--1s", "-", "1x"] {
             assert_eq!(
-                p(&format!("wait pod/x --timeout={bad}")).unwrap_err().to_string(),
+                p(&format!("wait pod/x --timeout={bad}"))
+                    .unwrap_err()
+                    .to_string(),
                 format!(
                     "Error: invalid argument \"{bad}\" for \"--timeout\" flag: time: invalid duration \"{bad}\"\nSee 'kubectl wait --help' for usage."
                 )

@@ -83,6 +83,12 @@ pub fn generic_profile() -> ImageProfile {
 /// What `image` holds, chosen by its short name (`postgres` for `postgres:16`,
 /// `docker.io/library/postgres` and `bitnami/postgres`) and tag.
 pub fn profile(image: &str) -> ImageProfile {
+    known_profile(image).unwrap_or_else(generic_profile)
+}
+
+/// What `image` holds when a module models it; `None` for an image that gets the generic
+/// profile.
+pub fn known_profile(image: &str) -> Option<ImageProfile> {
     let r = ImageRef::parse(image);
     let tag = r.tag().to_string();
     let short = r.short_name().to_string();
@@ -92,20 +98,11 @@ pub fn profile(image: &str) -> ImageProfile {
         .or_else(|| mysql::profile(&short, &tag))
         .or_else(|| redis::profile(&short, &tag))
         .or_else(|| mongo::profile(&short, &tag))
-        .unwrap_or_else(generic_profile)
 }
 
 /// True when a module models `image` (its short name); other images get the generic profile.
 pub fn is_known_image(image: &str) -> bool {
-    let r = ImageRef::parse(image);
-    let tag = r.tag().to_string();
-    let short = r.short_name().to_string();
-    busybox::profile(&short, &tag).is_some()
-        || nginx::profile(&short, &tag).is_some()
-        || postgres::profile(&short, &tag).is_some()
-        || mysql::profile(&short, &tag).is_some()
-        || redis::profile(&short, &tag).is_some()
-        || mongo::profile(&short, &tag).is_some()
+    known_profile(image).is_some()
 }
 
 /// The implementation of the program called `name`.

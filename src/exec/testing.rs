@@ -84,6 +84,12 @@ impl Bench {
         key
     }
 
+    /// [`Bench::exec`] without a terminal or stdin, of a program that must start.
+    pub fn exec_ok(&mut self, key: &ContainerKey, argv: &[&str]) -> ExecResult {
+        self.exec(key, argv, false, None)
+            .expect("the program starts")
+    }
+
     /// Runs `argv` in container `key` (no terminal; `stdin` attached when `Some`), then moves
     /// the bench's clock by the time the program spent.
     pub fn exec(

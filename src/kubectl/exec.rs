@@ -15,12 +15,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Container, Pod};
+use k8s_openapi::api::core::v1::{Container, ContainerStateTerminated, ContainerStatus, Pod};
 
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{ApiError, DeleteOptions};
 use crate::engine::{SimDuration, SimTime};
 use crate::exec::ExecCx;
+use crate::sim::Sim;
 use crate::store::ContainerKey;
 
 use super::{CmdResult, Cx, Failure, STEPS_MAX, client_err, usage_err};
@@ -100,17 +101,20 @@ fn pick_container(cx: &mut Cx, pod: &Pod) -> Result<Container, Failure> {
     Ok(chosen)
 }
 
-/// The state of container `name` in the pod's status: `running`, `waiting: <reason>`,
-/// `terminated`, or `None` when the status does not list it yet.
-fn container_state(pod: &Pod, name: &str) -> Option<(&'static str, String)> {
+/// The status of container `name` (or init container) in the pod's status, if listed yet.
+fn container_status<'p>(pod: &'p Pod, name: &str) -> Option<&'p ContainerStatus> {
     let st = pod.status.as_ref()?;
-    let cs = st
-        .container_statuses
+    st.container_statuses
         .iter()
         .flatten()
         .chain(st.init_container_statuses.iter().flatten())
-        .find(|c| c.name == name)?;
-    let state = cs.state.as_ref()?;
+        .find(|c| c.name == name)
+}
+
+/// The state of container `name` in the pod's status: `running`, `waiting: <reason>`,
+/// `terminated`, or `None` when the status does not list it yet.
+fn container_state(pod: &Pod, name: &str) -> Option<(&'static str, String)> {
+    let state = container_status(pod, name)?.state.as_ref()?;
     if state.running.is_some() {
         Some(("running", String::new()))
     } else if let Some(t) = &state.terminated {
@@ -122,6 +126,36 @@ fn container_state(pod: &Pod, name: &str) -> Option<(&'static str, String)> {
             .and_then(|w| w.reason.clone())
             .unwrap_or_else(|| "ContainerCreating".into());
         Some(("waiting", reason))
+    }
+}
+
+/// How container `name` ended, when the pod's status says it has.
+fn terminated_state<'p>(pod: &'p Pod, name: &str) -> Option<&'p ContainerStateTerminated> {
+    container_status(pod, name)?
+        .state
+        .as_ref()?
+        .terminated
+        .as_ref()
+}
+
+/// The pod's phase, `""` while its status has none.
+fn pod_phase(pod: &Pod) -> &str {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("")
+}
+
+/// True when the pod has run to completion (`Succeeded` or `Failed`).
+fn is_completed(pod: &Pod) -> bool {
+    matches!(pod_phase(pod), "Succeeded" | "Failed")
+}
+
+/// The pod `key` as the API server has it now.
+fn current_pod<'s>(sim: &'s Sim, key: &ObjectKey) -> Option<&'s Pod> {
+    match sim.api().try_get(key).map(|o| &**o) {
+        Some(Object::Pod(p)) => Some(p),
+        _ => None,
     }
 }
 
@@ -146,6 +180,29 @@ fn node_ip(cx: &Cx, node: &str) -> String {
             .unwrap_or_default(),
         _ => String::new(),
     }
+}
+
+/// The API server cannot reach the kubelet of a stopped node: when the pod's node is down,
+/// the dial times out (after 30 s of virtual time). `path` is the kubelet URL path the API
+/// server was getting (`None`: exec's connection upgrade, which kubectl reports as a
+/// backend dial).
+fn kubelet_unreachable(cx: &mut Cx, pod: &Pod, path: Option<String>) -> CmdResult {
+    let Some(node) = node_is_down(cx, pod) else {
+        return Ok(());
+    };
+    let ip = node_ip(cx, &node);
+    cx.session
+        .sim
+        .run_for(SimDuration::from_secs(30), STEPS_MAX);
+    let dial = format!("dial tcp {ip}:10250: i/o timeout");
+    let message = match path {
+        None => format!("error dialing backend: {dial}"),
+        Some(path) => format!("Get \"https://{ip}:10250{path}\": {dial}"),
+    };
+    Err(Failure::Errors(vec![super::errors::KubectlError::Status {
+        error: ApiError::internal(message),
+        source: None,
+    }]))
 }
 
 /// Runs `argv` in the container and prints as kubectl does; returns the exit code.
@@ -215,6 +272,15 @@ fn run_program(
     }
 }
 
+/// `--pod-running-timeout` must be above zero (`cmdutil.GetPodRunningTimeoutFlag`).
+fn pod_running_timeout(cx: &Cx) -> Result<SimDuration, String> {
+    let d = cx.p.go_duration("pod-running-timeout");
+    if d.is_negative || d.size == SimDuration::ZERO {
+        return Err("--pod-running-timeout must be higher than zero".to_string());
+    }
+    Ok(d.size)
+}
+
 /// A non-zero exit: client-go's `command terminated with exit code N`, and kubectl exits N.
 fn exit_with(code: i32) -> CmdResult {
     if code == 0 {
@@ -261,6 +327,7 @@ pub(crate) fn exec(cx: &mut Cx) -> CmdResult {
         }
         None => Vec::new(),
     };
+    pod_running_timeout(cx).map_err(|e| usage_err("exec", &e))?;
     if argv.is_empty() {
         return Err(client_err(
             "you must specify at least one command for the container",
@@ -270,14 +337,10 @@ pub(crate) fn exec(cx: &mut Cx) -> CmdResult {
     let name = pod_name(cx, &target)?;
     let obj = get_pod(cx, &ns, &name)?;
     let pod = as_pod(&obj).clone();
-    let phase = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.phase.clone())
-        .unwrap_or_default();
-    if phase == "Succeeded" || phase == "Failed" {
+    if is_completed(&pod) {
         return Err(client_err(format!(
-            "cannot exec into a container in a completed pod; current phase is {phase}"
+            "cannot exec into a container in a completed pod; current phase is {}",
+            pod_phase(&pod)
         )));
     }
     let container = pick_container(cx, &pod)?;
@@ -291,19 +354,7 @@ pub(crate) fn exec(cx: &mut Cx) -> CmdResult {
             "unable to upgrade connection: pod does not exist",
         ));
     }
-    if let Some(node) = node_is_down(cx, &pod) {
-        // The API server cannot reach the kubelet: the dial times out.
-        let ip = node_ip(cx, &node);
-        cx.session
-            .sim
-            .run_for(SimDuration::from_secs(30), STEPS_MAX);
-        return Err(Failure::Errors(vec![super::errors::KubectlError::Status {
-            error: ApiError::internal(format!(
-                "error dialing backend: dial tcp {ip}:10250: i/o timeout"
-            )),
-            source: None,
-        }]));
-    }
+    kubelet_unreachable(cx, &pod, None)?;
     if !matches!(container_state(&pod, &container.name), Some(("running", _))) {
         return Err(client_err(format!(
             "unable to upgrade connection: container not found (\"{}\")",
@@ -361,6 +412,7 @@ pub(crate) fn logs(cx: &mut Cx) -> CmdResult {
     let name = pod_name(cx, &target)?;
     let obj = get_pod(cx, &ns, &name)?;
     let pod = as_pod(&obj).clone();
+    pod_running_timeout(cx).map_err(client_err)?;
     if cx.p.args.len() == 2 && cx.p.string("container").is_empty() {
         // `kubectl logs POD CONTAINER`.
         let c = cx.p.args[1].clone();
@@ -371,20 +423,12 @@ pub(crate) fn logs(cx: &mut Cx) -> CmdResult {
 }
 
 fn logs_of(cx: &mut Cx, pod: &Pod, container: &str) -> CmdResult {
-    if let Some(node) = node_is_down(cx, pod) {
-        let ip = node_ip(cx, &node);
-        cx.session
-            .sim
-            .run_for(SimDuration::from_secs(30), STEPS_MAX);
-        return Err(Failure::Errors(vec![super::errors::KubectlError::Status {
-            error: ApiError::internal(format!(
-                "Get \"https://{ip}:10250/containerLogs/{}/{}/{container}\": dial tcp {ip}:10250: i/o timeout",
-                pod.metadata.namespace.as_deref().unwrap_or(""),
-                pod.metadata.name.as_deref().unwrap_or("")
-            )),
-            source: None,
-        }]));
-    }
+    let logs_path = format!(
+        "/containerLogs/{}/{}/{container}",
+        pod.metadata.namespace.as_deref().unwrap_or(""),
+        pod.metadata.name.as_deref().unwrap_or("")
+    );
+    kubelet_unreachable(cx, pod, Some(logs_path))?;
     let name = pod.metadata.name.clone().unwrap_or_default();
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let previous = cx.p.bool("previous");
@@ -447,12 +491,8 @@ fn logs_of(cx: &mut Cx, pod: &Pod, container: &str) -> CmdResult {
             }
             let grew = visible.len() > shown;
             shown = visible.len();
-            let ended = match cx.sim().api().try_get(&pod_key).map(|o| &**o) {
-                Some(Object::Pod(p)) => {
-                    matches!(container_state(p, container), Some(("terminated", _)))
-                }
-                _ => true,
-            };
+            let ended = current_pod(cx.sim(), &pod_key)
+                .is_none_or(|p| terminated_state(p, container).is_some());
             if ended || !grew || cx.now() == before {
                 break;
             }
@@ -477,6 +517,7 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     let Some(name) = cx.p.args.first().cloned() else {
         return Err(usage_err("run", "NAME is required for run"));
     };
+    let timeout = pod_running_timeout(cx).map_err(|e| usage_err("run", &e))?;
     let image = cx.p.string("image");
     if image.is_empty() {
         return Err(client_err("--image is required"));
@@ -581,33 +622,16 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     let key = created.key();
     let uid = created.uid().to_string();
     // Wait for the pod to run (or end) within --pod-running-timeout.
-    let timeout = cx.p.duration("pod-running-timeout");
     let deadline = cx.now() + timeout;
     let started = cx.advance_until(deadline, |sim| {
-        match sim.api().try_get(&key).map(|o| &**o) {
-            Some(Object::Pod(p)) => {
-                let phase = p
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.phase.as_deref())
-                    .unwrap_or("");
-                phase != "Pending" && !phase.is_empty()
-            }
-            _ => true,
-        }
+        current_pod(sim, &key).is_none_or(|p| !matches!(pod_phase(p), "Pending" | ""))
     });
     if !started {
         return Err(client_err("timed out waiting for the condition"));
     }
     // A process still running when kubectl attaches: with a terminal, kubectl says how to get
     // a prompt (`attach.go`). One that already ended is shown through its logs instead.
-    let already_done = match cx.sim().api().try_get(&key).map(|o| &**o) {
-        Some(Object::Pod(p)) => matches!(
-            p.status.as_ref().and_then(|s| s.phase.as_deref()),
-            Some("Succeeded" | "Failed")
-        ),
-        _ => true,
-    };
+    let already_done = current_pod(cx.sim(), &key).is_none_or(is_completed);
     if tty && !already_done {
         cx.err
             .push_str("If you don't see a command prompt, try pressing enter.\n");
@@ -616,13 +640,9 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     // would keep a real terminal attached; the simulation gives up after an hour).
     let limit = cx.now() + SimDuration::from_secs(3600);
     let ckey = ContainerKey::new(uid.clone(), name.clone());
-    let ended = cx.advance_until(limit, |sim| match sim.api().try_get(&key).map(|o| &**o) {
-        Some(Object::Pod(p)) => {
-            matches!(container_state(p, &name), Some(("terminated", _)))
-                || p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded")
-                || p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Failed")
-        }
-        _ => true,
+    let ended = cx.advance_until(limit, |sim| {
+        current_pod(sim, &key)
+            .is_none_or(|p| terminated_state(p, &name).is_some() || is_completed(p))
     });
     let now = cx.now();
     if let Some(l) = cx.sim().env().world.logs(&ckey) {
@@ -634,21 +654,13 @@ pub(crate) fn run(cx: &mut Cx) -> CmdResult {
             "stsim: the process in pod {ns}/{name} was still running after an hour attached; a simulated terminal does not stay attached longer\n"
         )));
     }
-    let (code, reason) = match cx.sim().api().try_get(&key).map(|o| &**o) {
-        Some(Object::Pod(p)) => {
-            let t = p
-                .status
-                .as_ref()
-                .and_then(|s| s.container_statuses.as_ref())
-                .and_then(|cs| cs.iter().find(|c| c.name == name))
-                .and_then(|c| c.state.as_ref())
-                .and_then(|s| s.terminated.clone());
-            match t {
-                Some(t) => (t.exit_code, t.reason.unwrap_or_else(|| "Error".into())),
-                None => (0, "Completed".into()),
-            }
-        }
-        _ => (0, "Completed".into()),
+    let (code, reason) = match current_pod(cx.sim(), &key).and_then(|p| terminated_state(p, &name))
+    {
+        Some(t) => (
+            t.exit_code,
+            t.reason.clone().unwrap_or_else(|| "Error".into()),
+        ),
+        None => (0, "Completed".into()),
     };
     if rm {
         let obj = cx.sim().api().try_get(&key).cloned();

@@ -345,12 +345,31 @@ impl Session {
 /// Commands kubectl has that stsim does not model.
 const NOT_YET: &[&str] = &["attach", "port-forward", "debug"];
 
+/// The duration flags whose negative values the commands give kubectl's meaning (`wait`
+/// waits a week; `--pod-running-timeout` must be above zero). Go's duration flags all take a
+/// sign; elsewhere the simulator refuses a negative value rather than guess what it means.
+const NEGATIVE_DURATIONS: &[(&str, &str)] = &[
+    ("wait", "timeout"),
+    ("exec", "pod-running-timeout"),
+    ("logs", "pod-running-timeout"),
+    ("run", "pod-running-timeout"),
+];
+
 fn dispatch(cx: &mut Cx) -> CmdResult {
     let path = cx.p.command.path;
     let top = path.split(' ').next().unwrap_or(path);
     if NOT_YET.contains(&top) {
         return Err(Failure::Text(format!(
             "stsim: `kubectl {top}` is not supported by the simulator\n"
+        )));
+    }
+    if let Some(flag) =
+        cx.p.negative_durations()
+            .into_iter()
+            .find(|f| !NEGATIVE_DURATIONS.contains(&(path, *f)))
+    {
+        return Err(Failure::Text(format!(
+            "stsim: a negative `kubectl {path} --{flag}` is not supported by the simulator\n"
         )));
     }
     match path {

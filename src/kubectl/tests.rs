@@ -890,6 +890,67 @@ fn wait_for_ready_times_out_with_kubectls_error() {
 }
 
 #[test]
+fn wait_with_a_negative_timeout_waits_a_week() {
+    // Go's duration flags take a sign; wait.go: "negative means wait for a week".
+    let mut s = cluster(false);
+    with_web(&mut s);
+    sleep(&mut s, 2);
+    let t0 = s.sim().now();
+    let out = run(&mut s, "wait --for=condition=Ready pod/web-0 --timeout=-1s");
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str(), out.exit_code),
+        (
+            "",
+            "error: timed out waiting for the condition on pods/web-0\n",
+            1
+        )
+    );
+    assert_eq!(s.sim().now(), t0 + SimDuration::from_secs(168 * 3600));
+    // `-0s` is zero: check once.
+    let out = run(&mut s, "wait --for=condition=Ready pod/web-0 --timeout=-0s");
+    assert_eq!(out.stderr, "error: condition not met for pods/web-0\n");
+    // What Go's time.ParseDuration refuses is still a flag error.
+    let out = run(&mut s, "wait --for=condition=Ready pod/web-0 --timeout=-1");
+    assert_eq!(out.exit_code, 1);
+    assert!(
+        out.stderr
+            .starts_with("Error: invalid argument \"-1\" for \"--timeout\" flag: time: "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn other_duration_flags_refuse_negative_values() {
+    let mut s = cluster(false);
+    with_web(&mut s);
+    sleep(&mut s, 2);
+    // cmdutil.GetPodRunningTimeoutFlag: above zero, or a usage error (exec) / an error (logs).
+    let out = run(&mut s, "exec web-0 --pod-running-timeout=-1s -- true");
+    assert_eq!(
+        out.stderr,
+        "error: --pod-running-timeout must be higher than zero\nSee 'kubectl exec -h' for help and examples\n"
+    );
+    let out = run(&mut s, "logs web-0 --pod-running-timeout=0s");
+    assert_eq!(
+        out.stderr,
+        "error: --pod-running-timeout must be higher than zero\n"
+    );
+    let out = run(&mut s, "run x --image=busybox --pod-running-timeout=-5m");
+    assert_eq!(
+        out.stderr,
+        "error: --pod-running-timeout must be higher than zero\nSee 'kubectl run -h' for help and examples\n"
+    );
+    // Where the simulator does not model what a negative value does, it says so.
+    let out = run(&mut s, "delete pod web-0 --timeout=-1s");
+    assert_eq!(
+        out.stderr,
+        "stsim: a negative `kubectl delete --timeout` is not supported by the simulator\n"
+    );
+    assert!(pod_uid(&s, "web-0").is_some(), "nothing was deleted");
+}
+
+#[test]
 fn wait_returns_when_the_condition_is_met() {
     let mut s = cluster(true);
     with_web(&mut s);

@@ -4,6 +4,8 @@
 use super::Session;
 use crate::api::{Kind, Object, ObjectKey};
 use crate::cluster::world::{WorldConfig, build};
+use crate::scenario::parse::{Form, Step};
+use crate::scenario::run::{Action, classify};
 use crate::sim::faults::{Fault, apply};
 use crate::store::{ContainerKey, VolumeId};
 
@@ -57,8 +59,21 @@ fn session() -> Session {
     Session::new(sim)
 }
 
+/// Runs a `kubectl …` line as a scenario runs it: split into words by the runner's shell
+/// (quotes removed); a line the runner would refuse, or one that is not a single kubectl
+/// command, fails the test.
 fn run(s: &mut Session, line: &str) -> super::Output {
-    s.run_line(line)
+    let step = Step {
+        line: 1,
+        command: line.to_string(),
+        heredoc: None,
+        expected: None,
+        is_comment: false,
+    };
+    match classify(&step, Form::Transcript) {
+        Ok(Action::Kubectl(words)) => s.run(&words, ""),
+        other => panic!("`{line}` is not one kubectl command: {other:?}"),
+    }
 }
 
 fn web_ready(s: &mut Session) {
@@ -428,17 +443,6 @@ fn apply_file(s: &mut Session, path: &str) {
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
 }
 
-fn words(line: &str) -> Vec<String> {
-    crate::scenario::shell::tokenize(line)
-        .unwrap()
-        .into_iter()
-        .filter_map(|t| match t {
-            crate::scenario::shell::Token::Word(w) => Some(w),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn psql_rows_survive_the_pods_deletion() {
     let mut s = session();
@@ -455,34 +459,33 @@ fn psql_rows_survive_the_pods_deletion() {
     assert_eq!(out.exit_code, 0, "{}{}", out.stdout, out.stderr);
     s.sim_mut()
         .run_for(crate::engine::SimDuration::from_secs(10), STEPS);
-    let exec = |s: &mut Session, line: &str| s.run(&words(line), "");
-    let out = exec(
+    let out = run(
         &mut s,
-        "exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"CREATE TABLE test (id INT, data TEXT);\"",
+        "kubectl exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"CREATE TABLE test (id INT, data TEXT);\"",
     );
     assert_eq!(
         (out.stdout.as_str(), out.stderr.as_str(), out.exit_code),
         ("CREATE TABLE\n", "", 0)
     );
-    let out = exec(
+    let out = run(
         &mut s,
-        "exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"INSERT INTO test VALUES (1, 'persistent data');\"",
+        "kubectl exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"INSERT INTO test VALUES (1, 'persistent data');\"",
     );
     assert_eq!(out.stdout, "INSERT 0 1\n", "{}", out.stderr);
-    let out = exec(&mut s, "delete pod postgres-sts-0 -n scenarios");
+    let out = run(&mut s, "kubectl delete pod postgres-sts-0 -n scenarios");
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
     s.sim_mut()
         .run_for(crate::engine::SimDuration::from_secs(1), STEPS);
-    let out = exec(
+    let out = run(
         &mut s,
-        "wait --for=condition=Ready pod/postgres-sts-0 -n scenarios --timeout=300s",
+        "kubectl wait --for=condition=Ready pod/postgres-sts-0 -n scenarios --timeout=300s",
     );
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
     s.sim_mut()
         .run_for(crate::engine::SimDuration::from_secs(5), STEPS);
-    let out = exec(
+    let out = run(
         &mut s,
-        "exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"SELECT * FROM test;\"",
+        "kubectl exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"SELECT * FROM test;\"",
     );
     assert_eq!(
         out.stdout,
@@ -490,16 +493,16 @@ fn psql_rows_survive_the_pods_deletion() {
         "{}",
         out.stderr
     );
-    let out = exec(
+    let out = run(
         &mut s,
-        "exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"SELECT * FROM missing;\"",
+        "kubectl exec postgres-sts-0 -n scenarios -- psql -U postgres -c \"SELECT * FROM missing;\"",
     );
     assert_eq!(out.exit_code, 1);
     assert_eq!(
         out.stderr,
         "ERROR:  relation \"missing\" does not exist\nLINE 1: SELECT * FROM missing;\n                      ^\ncommand terminated with exit code 1\n"
     );
-    let out = exec(&mut s, "logs postgres-sts-0 -n scenarios");
+    let out = run(&mut s, "kubectl logs postgres-sts-0 -n scenarios");
     assert!(
         out.stdout
             .contains("database system is ready to accept connections"),
@@ -512,8 +515,7 @@ fn psql_rows_survive_the_pods_deletion() {
 fn the_basics_tutorials_exec_and_run_commands() {
     let mut s = session();
     web_ready(&mut s);
-    let exec = |s: &mut Session, line: &str| s.run(&words(line), "");
-    let out = exec(&mut s, "exec web-0 -- sh -c 'hostname'");
+    let out = run(&mut s, "kubectl exec web-0 -- sh -c 'hostname'");
     assert_eq!(
         (out.stdout.as_str(), out.exit_code),
         ("web-0\n", 0),
@@ -523,36 +525,36 @@ fn the_basics_tutorials_exec_and_run_commands() {
     // Ready (no probe) comes with the container's start; nginx listens a moment later.
     s.sim_mut()
         .run_for(crate::engine::SimDuration::from_secs(2), STEPS);
-    let out = exec(&mut s, "exec web-1 -- curl -s http://localhost/");
+    let out = run(&mut s, "kubectl exec web-1 -- curl -s http://localhost/");
     assert!(
         out.stdout.contains("403 Forbidden"),
         "{}{}",
         out.stdout,
         out.stderr
     );
-    let out = exec(
+    let out = run(
         &mut s,
-        "exec web-1 -- sh -c 'echo \"$(hostname)\" > /usr/share/nginx/html/index.html'",
+        "kubectl exec web-1 -- sh -c 'echo \"$(hostname)\" > /usr/share/nginx/html/index.html'",
     );
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
-    let out = exec(&mut s, "exec -i -t web-1 -- curl http://localhost/");
+    let out = run(&mut s, "kubectl exec -i -t web-1 -- curl http://localhost/");
     assert_eq!(out.stdout, "web-1\n", "{}", out.stderr);
-    let out = exec(&mut s, "exec web-1 -- cat /nope");
+    let out = run(&mut s, "kubectl exec web-1 -- cat /nope");
     assert_eq!(out.exit_code, 1);
     assert_eq!(
         out.stderr,
         "cat: /nope: No such file or directory\ncommand terminated with exit code 1\n"
     );
-    let out = exec(&mut s, "exec web-1 -- nosuchprogram");
+    let out = run(&mut s, "kubectl exec web-1 -- nosuchprogram");
     assert_eq!(out.exit_code, 1);
     assert!(
         out.stderr.starts_with("error: Internal error occurred: "),
         "{}",
         out.stderr
     );
-    let out = exec(
+    let out = run(
         &mut s,
-        "run -i --tty --image busybox:1.28 dns-test --restart=Never --rm -- nslookup web-0.nginx",
+        "kubectl run -i --tty --image busybox:1.28 dns-test --restart=Never --rm -- nslookup web-0.nginx",
     );
     assert_eq!(out.exit_code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.starts_with("Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\nName:      web-0.nginx\nAddress 1: 10.244."), "{}", out.stdout);
@@ -562,9 +564,9 @@ fn the_basics_tutorials_exec_and_run_commands() {
         "{}",
         out.stdout
     );
-    let out = exec(
+    let out = run(
         &mut s,
-        "run -i --tty --image busybox:1.28 dns-test --restart=Never --rm -- nslookup web-5.nginx",
+        "kubectl run -i --tty --image busybox:1.28 dns-test --restart=Never --rm -- nslookup web-5.nginx",
     );
     assert_eq!(out.exit_code, 1, "{}{}", out.stdout, out.stderr);
     assert!(

@@ -171,12 +171,10 @@ fn check(cond: &Condition, obj: &Object) -> Result<bool, Failure> {
 pub(crate) fn run(cx: &mut Cx) -> CmdResult {
     reject_flags(cx, &["filename", "kustomize", "recursive", "local"])?;
     let cond = parse_condition(&cx.p.string("for"))?;
-    let timeout_flag = cx.p.string("timeout");
-    let negative = timeout_flag.starts_with('-');
-    let timeout = if negative {
-        SimDuration::from_secs(168 * 3600)
-    } else {
-        cx.p.duration("timeout")
+    // A negative timeout waits a week (`effectiveTimeout` in wait.go's `ToOptions`).
+    let timeout = match cx.p.go_duration("timeout") {
+        d if d.is_negative => SimDuration::from_secs(168 * 3600),
+        d => d.size,
     };
     let format = output::parse_format(&cx.p.string("output"), &cx.p.string("template"), false)?;
     let scope = Scope::from_flags(cx);

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cluster::ClusterProfile;
 use crate::cluster::world::{self, WorldConfig};
-use crate::engine::{RunEnd, SimDuration, SimTime};
+use crate::engine::{SimDuration, SimTime};
 use crate::kubectl::Session;
 use crate::sim::TimingProfile;
 use crate::sim::faults::{self, Fault};
@@ -423,22 +423,46 @@ pub fn missing_manifests(words: &[String], base_dir: &Path) -> Vec<String> {
     out
 }
 
-/// Moves virtual time on by `d` (`sleep`, `stsim advance`).
+/// Moves virtual time on by `d` (`sleep`, `stsim sleep`): the same as the `stsim advance`
+/// fault, with the runner's bound.
 pub fn sleep(session: &mut Session, d: SimDuration) -> Result<(), String> {
-    match session.sim_mut().run_for(d, COMMAND_STEPS) {
-        RunEnd::StepLimit { .. } => Err(format!(
-            "the cluster did not settle: more than {COMMAND_STEPS} reconciles within {d}"
-        )),
-        _ => Ok(()),
-    }
+    faults::apply(session.sim_mut(), &Fault::Advance(d), COMMAND_STEPS).map_err(|e| e.0)
 }
 
-/// Applies a fault directive.
+/// Applies a fault directive (`stsim advance` included), with the runner's bound.
 pub fn apply_fault(session: &mut Session, fault: &Fault) -> Result<(), String> {
-    if let Fault::Advance(d) = fault {
-        return sleep(session, *d);
-    }
     faults::apply(session.sim_mut(), fault, COMMAND_STEPS).map_err(|e| format!("stsim: {e}"))
+}
+
+/// Runs one kubectl command of a scenario (a line, or one command of a `for` loop): a
+/// missing `-f` manifest is a broken scenario, and a command still waiting at the runner's
+/// bound stops the run. `Ok` is what it printed; `Err` is what it printed before it was
+/// stopped, and the error.
+fn run_kubectl_step(
+    session: &mut Session,
+    words: &[String],
+    stdin: &str,
+    base_dir: &Path,
+) -> Result<String, (String, String)> {
+    if let Some(m) = missing_manifests(words, base_dir).first() {
+        let folder = if base_dir.as_os_str().is_empty() {
+            String::new()
+        } else {
+            format!(", {}", base_dir.display())
+        };
+        return Err((
+            String::new(),
+            format!(
+                "manifest {m:?} not found (paths are relative to the scenario's folder{folder})"
+            ),
+        ));
+    }
+    let (out, stopped) = run_kubectl(session, words, stdin, None);
+    let printed = terminal_text(&out);
+    if stopped {
+        return Err((printed, not_settled(words)));
+    }
+    Ok(printed)
 }
 
 /// What a command printed, as a terminal shows it: stdout, then stderr, ending with a
@@ -551,38 +575,26 @@ pub fn run_scenario(text: &str, scenario: &Scenario, config: &RunConfig, bless: 
         let printed = match action {
             Action::Kubectl(words) => {
                 let stdin = step.heredoc.as_ref().map_or("", |h| h.body.as_str());
-                if let Some(m) = missing_manifests(&words, &base_dir).first() {
-                    result.error = Some(fail(format!(
-                        "manifest {m:?} not found (paths are relative to the scenario's folder{})",
-                        if base_dir.as_os_str().is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {}", base_dir.display())
-                        }
-                    )));
-                    break;
+                match run_kubectl_step(s, &words, stdin, &base_dir) {
+                    Ok(printed) => printed,
+                    Err((printed, m)) => {
+                        result.output.push_str(&printed);
+                        result.error = Some(fail(m));
+                        break;
+                    }
                 }
-                let (out, stopped) = run_kubectl(s, &words, stdin, None);
-                if stopped {
-                    result.output.push_str(&terminal_text(&out));
-                    result.error = Some(fail(not_settled(&words)));
-                    break;
-                }
-                terminal_text(&out)
             }
             Action::Loop(list) => {
                 let mut printed = String::new();
                 let mut stuck = None;
                 for words in list {
-                    if let Some(m) = missing_manifests(&words, &base_dir).first() {
-                        stuck = Some(format!("manifest {m:?} not found"));
-                        break;
-                    }
-                    let (out, stopped) = run_kubectl(s, &words, "", None);
-                    printed.push_str(&terminal_text(&out));
-                    if stopped {
-                        stuck = Some(not_settled(&words));
-                        break;
+                    match run_kubectl_step(s, &words, "", &base_dir) {
+                        Ok(p) => printed.push_str(&p),
+                        Err((p, m)) => {
+                            printed.push_str(&p);
+                            stuck = Some(m);
+                            break;
+                        }
                     }
                 }
                 if let Some(m) = stuck {

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::engine::SimDuration;
+use crate::engine::{RunEnd, SimDuration};
 
 use super::Sim;
 
@@ -130,9 +130,11 @@ pub fn apply(sim: &mut Sim, fault: &Fault, steps_max: u64) -> Result<(), FaultEr
             sim.poke(&format!("kubelet-{node}"), key);
             Ok(())
         }
-        Fault::Advance(d) => {
-            let _ = sim.run_for(*d, steps_max);
-            Ok(())
-        }
+        Fault::Advance(d) => match sim.run_for(*d, steps_max) {
+            RunEnd::StepLimit { .. } => Err(FaultError(format!(
+                "the cluster did not settle: more than {steps_max} reconciles within {d}"
+            ))),
+            _ => Ok(()),
+        },
     }
 }

@@ -77,6 +77,21 @@ pub enum VolumeId {
 }
 
 impl VolumeId {
+    /// A fresh filesystem for this volume, of `capacity` bytes: a PV's disk is a new ext4
+    /// volume (with `lost+found`), a projected volume is read-only, node directories and
+    /// emptyDirs are empty directories.
+    pub fn fresh_fs(&self, capacity: u64, now: SimTime) -> Fs {
+        match self {
+            VolumeId::Pv(_) => Fs::new_ext4(capacity, now),
+            VolumeId::Projected { .. } => {
+                let mut fs = Fs::new(capacity, now);
+                fs.read_only = true;
+                fs
+            }
+            VolumeId::HostPath { .. } | VolumeId::EmptyDir { .. } => Fs::new(capacity, now),
+        }
+    }
+
     /// The device name `df` shows for this volume.
     pub fn device(&self) -> String {
         match self {
@@ -234,15 +249,7 @@ impl World {
     pub fn volume(&mut self, volume: &VolumeId, capacity: u64, now: SimTime) -> &mut Fs {
         self.volumes
             .entry(volume.clone())
-            .or_insert_with(|| match volume {
-                VolumeId::Pv(_) => Fs::new_ext4(capacity, now),
-                VolumeId::Projected { .. } => {
-                    let mut fs = Fs::new(capacity, now);
-                    fs.read_only = true;
-                    fs
-                }
-                _ => Fs::new(capacity, now),
-            })
+            .or_insert_with(|| volume.fresh_fs(capacity, now))
     }
 
     /// The filesystem of `volume` if it exists.
@@ -516,13 +523,14 @@ impl View<'_> {
                     return Err(FsError::ReadOnly);
                 }
                 let now = self.now;
+                // The kubelet creates every volume with its real size when it mounts it; one
+                // is missing here only when its bytes were destroyed under a running
+                // container (a lost disk, a reclaimed PV). A mount does not record the
+                // volume's size, so the recreated one gets the node disk's, as `df` assumes.
                 let fs = self
                     .volumes
                     .entry(m.volume.clone())
-                    .or_insert_with(|| match &m.volume {
-                        VolumeId::Pv(_) => Fs::new_ext4(NODE_DISK_BYTES, now),
-                        _ => Fs::new(NODE_DISK_BYTES, now),
-                    });
+                    .or_insert_with(|| m.volume.fresh_fs(NODE_DISK_BYTES, now));
                 if fs.read_only {
                     return Err(FsError::ReadOnly);
                 }

@@ -42,7 +42,7 @@ fn unknown_commands_are_worded_by_each_shell() {
     let r = run(&mut b, &deb, "echo a; foo; bar");
     assert_eq!(r.stderr, "sh: 1: foo: not found\nsh: 1: bar: not found\n");
     assert_eq!(r.code, 127);
-    let r = b.exec(&deb, &["bash", "-c", "foo"], false, None).unwrap();
+    let r = b.exec_ok(&deb, &["bash", "-c", "foo"]);
     assert_eq!(
         (r.stderr.as_str(), r.code),
         ("bash: line 1: foo: command not found\n", 127)
@@ -74,7 +74,7 @@ fn syntax_errors_match_the_real_shells() {
     assert_eq!(r.stderr, "sh: 1: Syntax error: \"fi\" unexpected\n");
     let r = run(&mut b, &bb, "echo \"a");
     assert_eq!(r.stderr, "sh: syntax error: unterminated quoted string\n");
-    let r = b.exec(&deb, &["bash", "-c", "fi"], false, None).unwrap();
+    let r = b.exec_ok(&deb, &["bash", "-c", "fi"]);
     assert_eq!(
         r.stderr,
         "bash: -c: line 1: syntax error near unexpected token `fi'\nbash: -c: line 1: `fi'\n"
@@ -180,7 +180,7 @@ fn tool_messages_differ_between_busybox_and_gnu() {
         let r = b.exec(&deb, &argv, false, None).unwrap();
         assert_eq!(&r.stderr, gnue, "gnu {cmd}");
     }
-    assert_eq!(b.exec(&deb, &["ls", "/x"], false, None).unwrap().code, 2);
+    assert_eq!(b.exec_ok(&deb, &["ls", "/x"]).code, 2);
 }
 
 #[test]
@@ -191,12 +191,12 @@ fn ls_long_lists_like_the_real_ones() {
     for k in [&bb, &deb] {
         run(&mut b, k, "mkdir -p /d/e; echo hi > /d/f");
     }
-    let r = b.exec(&bb, &["ls", "-l", "/d"], false, None).unwrap();
+    let r = b.exec_ok(&bb, &["ls", "-l", "/d"]);
     assert_eq!(
         r.stdout,
         "total 8\ndrwxr-xr-x    2 root     root          4096 Jan  1 00:00 e\n-rw-r--r--    1 root     root             3 Jan  1 00:00 f\n"
     );
-    let r = b.exec(&deb, &["ls", "-l", "/d"], false, None).unwrap();
+    let r = b.exec_ok(&deb, &["ls", "-l", "/d"]);
     assert_eq!(
         r.stdout,
         "total 8\ndrwxr-xr-x 2 root root 4096 Jan  1 00:00 e\n-rw-r--r-- 1 root root    3 Jan  1 00:00 f\n"
@@ -215,14 +215,7 @@ fn df_matches_appendix_b() {
         ("/mnt/pv10", VolumeId::Pv("pv10".into())),
     ];
     let k = b.container("db-0", "postgres:16", &[], &mounts);
-    let r = b
-        .exec(
-            &k,
-            &["df", "-h", "/mnt/pv1", "/mnt/pv5", "/mnt/pv10"],
-            false,
-            None,
-        )
-        .unwrap();
+    let r = b.exec_ok(&k, &["df", "-h", "/mnt/pv1", "/mnt/pv5", "/mnt/pv10"]);
     // The captured sample with the loop devices named as a cloud disk is.
     assert_eq!(
         r.stdout,
@@ -234,7 +227,7 @@ fn df_matches_appendix_b() {
         &[],
         &[("/mnt/pv1", VolumeId::Pv("pv1".into()))],
     );
-    let r = b.exec(&bb, &["df", "-h", "/mnt/pv1"], false, None).unwrap();
+    let r = b.exec_ok(&bb, &["df", "-h", "/mnt/pv1"]);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
         lines[0],
@@ -254,7 +247,7 @@ fn sleep_spends_virtual_time_and_date_reads_the_clock() {
     let r = run(&mut b, &k, "date; sleep 90; date -u +%H:%M:%S");
     assert_eq!(r.stdout, "Wed Jan  1 00:00:00 UTC 2025\n00:01:30\n");
     assert_eq!(b.now, SimTime::from_ms(90_000));
-    let r = b.exec(&k, &["sleep", "x"], false, None).unwrap();
+    let r = b.exec_ok(&k, &["sleep", "x"]);
     assert_eq!(
         (r.stderr.as_str(), r.code),
         ("sleep: invalid number 'x'\n", 1)
@@ -305,41 +298,25 @@ fn dns_bench() -> Bench {
 fn nslookup_new_format_matches_the_capture() {
     let mut b = dns_bench();
     let k = b.container("debug", "busybox", &[], &[]);
-    let r = b
-        .exec(
-            &k,
-            &["nslookup", "web-0.nginx.default.svc.cluster.local"],
-            false,
-            None,
-        )
-        .unwrap();
+    let r = b.exec_ok(&k, &["nslookup", "web-0.nginx.default.svc.cluster.local"]);
     assert_eq!(
         r.stdout,
         "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tweb-0.nginx.default.svc.cluster.local\nAddress: 10.244.1.5\n\n\n"
     );
     assert_eq!(r.code, 0);
-    let r = b
-        .exec(
-            &k,
-            &["nslookup", "web-5.nginx.default.svc.cluster.local"],
-            false,
-            None,
-        )
-        .unwrap();
+    let r = b.exec_ok(&k, &["nslookup", "web-5.nginx.default.svc.cluster.local"]);
     assert_eq!(
         r.stdout,
         "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n** server can't find web-5.nginx.default.svc.cluster.local: NXDOMAIN\n\n** server can't find web-5.nginx.default.svc.cluster.local: NXDOMAIN\n\n"
     );
     assert_eq!(r.code, 1);
-    let r = b.exec(&k, &["nslookup", "nginx"], false, None).unwrap();
+    let r = b.exec_ok(&k, &["nslookup", "nginx"]);
     assert_eq!(
         r.stdout,
         "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tnginx.default.svc.cluster.local\nAddress: 10.244.1.5\nName:\tnginx.default.svc.cluster.local\nAddress: 10.244.2.6\n\n** server can't find nginx.svc.cluster.local: NXDOMAIN\n\n** server can't find nginx.cluster.local: NXDOMAIN\n\n\n** server can't find nginx.svc.cluster.local: NXDOMAIN\n\n** server can't find nginx.cluster.local: NXDOMAIN\n\n"
     );
     assert_eq!(r.code, 1);
-    let r = b
-        .exec(&k, &["nslookup", "10.244.1.5"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["nslookup", "10.244.1.5"]);
     assert_eq!(
         r.stdout,
         "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n5.1.244.10.in-addr.arpa\tname = web-0.nginx.default.svc.cluster.local\n\n"
@@ -350,16 +327,12 @@ fn nslookup_new_format_matches_the_capture() {
 fn nslookup_of_busybox_1_28_uses_the_search_list() {
     let mut b = dns_bench();
     let k = b.container("dns-test", "busybox:1.28", &[], &[]);
-    let r = b
-        .exec(&k, &["nslookup", "web-0.nginx"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["nslookup", "web-0.nginx"]);
     assert_eq!(
         r.stdout,
         "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\nName:      web-0.nginx\nAddress 1: 10.244.1.5 web-0.nginx.default.svc.cluster.local\n"
     );
-    let r = b
-        .exec(&k, &["nslookup", "web-5.nginx"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["nslookup", "web-5.nginx"]);
     assert_eq!(
         r.stdout,
         "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\n"
@@ -374,24 +347,18 @@ fn nslookup_of_busybox_1_28_uses_the_search_list() {
 fn clients_report_unknown_hosts_and_refusals_like_curl_and_wget() {
     let mut b = dns_bench();
     let bb = b.container("debug", "busybox", &[], &[]);
-    let r = b
-        .exec(&bb, &["wget", "-qO-", "http://web-9.nginx"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&bb, &["wget", "-qO-", "http://web-9.nginx"]);
     assert_eq!(
         (r.stderr.as_str(), r.code),
         ("wget: bad address 'web-9.nginx'\n", 1)
     );
-    let r = b
-        .exec(&bb, &["ping", "-c1", "web-9.nginx"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&bb, &["ping", "-c1", "web-9.nginx"]);
     assert_eq!(
         (r.stderr.as_str(), r.code),
         ("ping: bad address 'web-9.nginx'\n", 1)
     );
     let deb = b.container("web-0", "nginx", &[], &[]);
-    let r = b
-        .exec(&deb, &["curl", "-s", "http://web-9.nginx"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&deb, &["curl", "-s", "http://web-9.nginx"]);
     assert_eq!((r.stderr.as_str(), r.code), ("", 6));
     let r = b
         .exec(&deb, &["curl", "http://web-9.nginx"], true, None)
@@ -409,14 +376,7 @@ fn clients_report_unknown_hosts_and_refusals_like_curl_and_wget() {
             7
         )
     );
-    let r = b
-        .exec(
-            &bb,
-            &["wget", "-q", "-O", "-", "http://localhost/"],
-            false,
-            None,
-        )
-        .unwrap();
+    let r = b.exec_ok(&bb, &["wget", "-q", "-O", "-", "http://localhost/"]);
     let ip = b.world.setup(&bb).unwrap().pod_ip.clone();
     assert_eq!(
         r.stderr,
@@ -424,14 +384,7 @@ fn clients_report_unknown_hosts_and_refusals_like_curl_and_wget() {
     );
     // An address no pod has: the client waits for its timeout.
     let before = b.now;
-    let r = b
-        .exec(
-            &bb,
-            &["wget", "-T", "5", "-qO-", "http://10.244.9.9/"],
-            false,
-            None,
-        )
-        .unwrap();
+    let r = b.exec_ok(&bb, &["wget", "-T", "5", "-qO-", "http://10.244.9.9/"]);
     assert_eq!(
         (r.stderr.as_str(), r.code),
         ("wget: download timed out\n", 1)
@@ -559,7 +512,7 @@ fn render_lines_with(image: &str, shell: &str) -> String {
     for l in include_str!("testdata/sh-lines.txt").lines() {
         let mut b = Bench::new();
         let k = b.container("box", image, &[("HOME", "/root")], &[]);
-        let r = b.exec(&k, &[shell, "-c", l], false, None).unwrap();
+        let r = b.exec_ok(&k, &[shell, "-c", l]);
         out.push_str(&format!(
             "=== {l}\n{}--- err\n{}rc={}\n",
             r.stdout, r.stderr, r.code
@@ -611,12 +564,7 @@ fn runaway_scripts_end_without_exhausting_the_stack() {
     assert_eq!(r.code, 2);
     let r = run(&mut b, &k, "while true; do :; done");
     assert_eq!(r.code, 130, "an endless loop is cut off as if interrupted");
-    assert!(
-        !b.exec(&k, &["env"], false, None)
-            .unwrap()
-            .stdout
-            .contains("stsim")
-    );
+    assert!(!b.exec_ok(&k, &["env"]).stdout.contains("stsim"));
 }
 
 #[test]

@@ -53,53 +53,36 @@ fn started(b: &mut Bench, image: &str) -> (ContainerKey, NginxModel, Pod) {
 fn an_empty_ext4_mount_is_forbidden_until_index_html_is_written() {
     let mut b = Bench::new();
     let (k, _, _) = started(&mut b, "nginx:1.22.1");
-    let r = b
-        .exec(&k, &["curl", "-s", "localhost"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["curl", "-s", "localhost"]);
     assert_eq!(
         r.stdout,
         "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
     );
-    let r = b
-        .exec(&k, &["curl", "-si", "localhost/nope.txt"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["curl", "-si", "localhost/nope.txt"]);
     assert_eq!(
         r.stdout,
         "HTTP/1.1 404 Not Found\r\nServer: nginx/1.22.1\r\nDate: Wed, 01 Jan 2025 00:00:01 GMT\r\nContent-Type: text/html\r\nContent-Length: 153\r\nConnection: keep-alive\r\n\r\n<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
     );
-    let r = b
-        .exec(&k, &["ls", "-l", "/usr/share/nginx/html"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["ls", "-l", "/usr/share/nginx/html"]);
     assert_eq!(
         r.stdout,
         "total 16\ndrwx------ 2 root root 16384 Jan  1 00:00 lost+found\n"
     );
-    let r = b
-        .exec(
-            &k,
-            &["sh", "-c", "echo hi > /usr/share/nginx/html/index.html"],
-            false,
-            None,
-        )
-        .unwrap();
+    let r = b.exec_ok(
+        &k,
+        &["sh", "-c", "echo hi > /usr/share/nginx/html/index.html"],
+    );
     assert_eq!(r.code, 0);
-    let r = b
-        .exec(&k, &["curl", "-s", "localhost"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["curl", "-s", "localhost"]);
     assert_eq!(r.stdout, "hi\n");
-    let r = b
-        .exec(&k, &["curl", "-sI", "localhost"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["curl", "-sI", "localhost"]);
     assert_eq!(
         r.stdout,
         "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Wed, 01 Jan 2025 00:00:01 GMT\r\nContent-Type: text/html\r\nContent-Length: 3\r\nLast-Modified: Wed, 01 Jan 2025 00:00:01 GMT\r\nConnection: keep-alive\r\nETag: \"67748581-3\"\r\nAccept-Ranges: bytes\r\n\r\n"
     );
     // A directory without the slash: 301 to it (header order as nginx 1.22.1 sends them).
-    b.exec(&k, &["mkdir", "/usr/share/nginx/html/sub"], false, None)
-        .unwrap();
-    let r = b
-        .exec(&k, &["curl", "-si", "localhost/sub"], false, None)
-        .unwrap();
+    b.exec_ok(&k, &["mkdir", "/usr/share/nginx/html/sub"]);
+    let r = b.exec_ok(&k, &["curl", "-si", "localhost/sub"]);
     assert!(
         r.stdout.starts_with("HTTP/1.1 301 Moved Permanently\r\nServer: nginx/1.22.1\r\nDate: Wed, 01 Jan 2025 00:00:01 GMT\r\nContent-Type: text/html\r\nContent-Length: 169\r\nLocation: http://localhost/sub/\r\nConnection: keep-alive\r\n\r\n<html>\r\n<head><title>301 Moved Permanently</title></head>"),
         "{}",
@@ -198,9 +181,7 @@ fn the_image_serves_its_welcome_page_and_logs_its_start() {
     };
     NginxModel::default().start(&mut cx);
     b.now += SimDuration::from_secs(1);
-    let r = b
-        .exec(&k, &["curl", "-s", "http://localhost/"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["curl", "-s", "http://localhost/"]);
     assert_eq!(r.stdout, INDEX_HTML);
     assert_eq!(INDEX_HTML.len(), 615);
     let logs: Vec<String> = b
@@ -238,9 +219,7 @@ fn busybox_wget_talks_to_nginx_like_the_real_pair() {
     let ip = b.world.setup(&k).unwrap().pod_ip.clone();
     let client = b.container("debug", "busybox", &[], &[]);
     let url = format!("http://{ip}/identity.txt");
-    let r = b
-        .exec(&client, &["wget", "-O-", &url], false, None)
-        .unwrap();
+    let r = b.exec_ok(&client, &["wget", "-O-", &url]);
     // Captured with BusyBox 1.35 wget against nginx 1.22.1.
     assert_eq!(r.stdout, "I am web-0\n");
     assert_eq!(
@@ -249,14 +228,7 @@ fn busybox_wget_talks_to_nginx_like_the_real_pair() {
             "Connecting to {ip} ({ip}:80)\nwriting to stdout\n-                    100% |********************************|    11  0:00:00 ETA\nwritten to stdout\n"
         )
     );
-    let r = b
-        .exec(
-            &client,
-            &["wget", "-O-", &format!("http://{ip}/nope")],
-            false,
-            None,
-        )
-        .unwrap();
+    let r = b.exec_ok(&client, &["wget", "-O-", &format!("http://{ip}/nope")]);
     assert_eq!(
         (r.stderr, r.code),
         (
@@ -266,9 +238,7 @@ fn busybox_wget_talks_to_nginx_like_the_real_pair() {
             1
         )
     );
-    let r = b
-        .exec(&client, &["wget", "--spider", &url], false, None)
-        .unwrap();
+    let r = b.exec_ok(&client, &["wget", "--spider", &url]);
     assert_eq!(
         (r.stderr, r.code),
         (
@@ -301,9 +271,7 @@ fn curl_verbose_and_progress_meter_follow_curl_7_88() {
         .write("/usr/share/nginx/html/identity.txt", b"I am web-0\n")
         .unwrap();
     // No terminal (kubectl exec without -t): curl shows its meter on stderr.
-    let r = b
-        .exec(&k, &["curl", "-v", "localhost/identity.txt"], false, None)
-        .unwrap();
+    let r = b.exec_ok(&k, &["curl", "-v", "localhost/identity.txt"]);
     assert_eq!(r.stdout, "I am web-0\n");
     // Captured from curl 7.88.1 against nginx 1.22.1 (the transfer speeds, which depend on
     // the wall clock, are the byte count here).

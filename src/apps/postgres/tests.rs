@@ -125,9 +125,31 @@ impl Pg {
         cx_call(self, |m, cx| m.start(cx))
     }
 
+    /// [`Pg::restart`], then waits until the new instance is ready.
+    fn restart_ready(&mut self, signal: Option<Signal>) {
+        let s = self.restart(signal);
+        self.wait(s.ready_after.expect("becomes ready again").as_ms());
+    }
+
+    /// The unaligned tuples-only output of `psql -U postgres -tA -c sql`.
+    fn query(&mut self, sql: &str) -> String {
+        self.psql(&["-U", "postgres", "-tA", "-c", sql]).0
+    }
+
     fn model_major(&self) -> u32 {
         super::major_of_tag(self.image.split(':').nth(1).unwrap_or("latest"))
     }
+}
+
+/// `image` started with a password on a node directory, and waited for until ready.
+fn ready(image: &str) -> Pg {
+    let (mut p, s) = boot(
+        image,
+        &[("POSTGRES_PASSWORD", "pw")],
+        &[("/var/lib/postgresql/data", hostpath())],
+    );
+    p.wait(s.ready_after.expect("becomes ready").as_ms());
+    p
 }
 
 fn hostpath() -> VolumeId {
@@ -309,21 +331,12 @@ fn first_start_logs_and_appendix_a_session() {
     assert!(logs.starts_with("\nPostgreSQL Database directory appears to contain a database; Skipping initialization\n\n"), "{logs}");
     assert!(logs.contains("LOG:  database system was shut down at "));
     p.wait(2000);
-    assert_eq!(
-        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT data FROM test;"])
-            .0,
-        "persistent data\n"
-    );
+    assert_eq!(p.query("SELECT data FROM test;"), "persistent data\n");
 }
 
 #[test]
 fn committed_rows_survive_a_kill_and_recovery_is_logged() {
-    let (mut p, s) = boot(
-        "postgres:17",
-        &[("POSTGRES_PASSWORD", "pw")],
-        &[("/var/lib/postgresql/data", hostpath())],
-    );
-    p.wait(s.ready_after.unwrap().as_ms());
+    let mut p = ready("postgres:17");
     p.psql(&[
         "-U",
         "postgres",
@@ -341,21 +354,12 @@ fn committed_rows_survive_a_kill_and_recovery_is_logged() {
     ));
     assert!(logs.contains("LOG:  redo starts at 0/"));
     p.wait(s.ready_after.unwrap().as_ms());
-    assert_eq!(
-        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT count(*) FROM t;"])
-            .0,
-        "1\n"
-    );
+    assert_eq!(p.query("SELECT count(*) FROM t;"), "1\n");
 }
 
 #[test]
 fn asynchronous_commits_are_lost_by_a_kill_but_not_by_a_stop() {
-    let (mut p, s) = boot(
-        "postgres:15",
-        &[("POSTGRES_PASSWORD", "pw")],
-        &[("/var/lib/postgresql/data", hostpath())],
-    );
-    p.wait(s.ready_after.unwrap().as_ms());
+    let mut p = ready("postgres:15");
     p.psql(&["-U", "postgres", "-c", "CREATE TABLE t (id INT);"]);
     p.psql(&[
         "-U",
@@ -363,36 +367,21 @@ fn asynchronous_commits_are_lost_by_a_kill_but_not_by_a_stop() {
         "-c",
         "SET synchronous_commit = off; INSERT INTO t VALUES (1);",
     ]);
-    let s = p.restart(None);
-    p.wait(s.ready_after.unwrap().as_ms());
-    assert_eq!(
-        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT count(*) FROM t;"])
-            .0,
-        "0\n"
-    );
+    p.restart_ready(None);
+    assert_eq!(p.query("SELECT count(*) FROM t;"), "0\n");
     p.psql(&[
         "-U",
         "postgres",
         "-c",
         "SET synchronous_commit = off; INSERT INTO t VALUES (2);",
     ]);
-    let s = p.restart(Some(Signal::Int));
-    p.wait(s.ready_after.unwrap().as_ms());
-    assert_eq!(
-        p.psql(&["-U", "postgres", "-tA", "-c", "SELECT id FROM t;"])
-            .0,
-        "2\n"
-    );
+    p.restart_ready(Some(Signal::Int));
+    assert_eq!(p.query("SELECT id FROM t;"), "2\n");
 }
 
 #[test]
 fn stdin_scripts_and_on_error_stop() {
-    let (mut p, s) = boot(
-        "postgres:15",
-        &[("POSTGRES_PASSWORD", "pw")],
-        &[("/var/lib/postgresql/data", hostpath())],
-    );
-    p.wait(s.ready_after.unwrap().as_ms());
+    let mut p = ready("postgres:15");
     let script = "CREATE TABLE orders (id SERIAL PRIMARY KEY, item VARCHAR(20), qty INT);\nINSERT INTO orders (item, qty) VALUES ('apple', 3), ('pear', 5);\nSELECT * FROM orders;\nSELECT * FROM missing;\nUPDATE orders SET qty = 10 WHERE item = 'pear';\n";
     let r = p
         .bench
@@ -435,12 +424,7 @@ fn stdin_scripts_and_on_error_stop() {
 
 #[test]
 fn interactive_session_prompts_like_psql() {
-    let (mut p, s) = boot(
-        "postgres:15",
-        &[("POSTGRES_PASSWORD", "pw")],
-        &[("/var/lib/postgresql/data", hostpath())],
-    );
-    p.wait(s.ready_after.unwrap().as_ms());
+    let mut p = ready("postgres:15");
     p.psql(&["-U", "postgres", "-c", "CREATE DATABASE appdb;"]);
     let r = p
         .bench
@@ -459,12 +443,7 @@ fn interactive_session_prompts_like_psql() {
 
 #[test]
 fn tcp_clients_need_a_password_from_other_hosts() {
-    let (mut p, s) = boot(
-        "postgres:15",
-        &[("POSTGRES_PASSWORD", "pw")],
-        &[("/var/lib/postgresql/data", hostpath())],
-    );
-    p.wait(s.ready_after.unwrap().as_ms());
+    let mut p = ready("postgres:15");
     // Loopback is trusted by initdb's pg_hba.conf.
     let (out, _, code) = p.psql(&["-h", "127.0.0.1", "-U", "postgres", "-tAc", "SELECT 1"]);
     assert_eq!((out.as_str(), code), ("1\n", 0));
@@ -576,12 +555,7 @@ fn env_user_and_db_and_init_scripts_run_once() {
 
 #[test]
 fn list_databases_and_describe_match_the_captures() {
-    let (mut p, s) = boot(
-        "postgres:15",
-        &[("POSTGRES_PASSWORD", "pw")],
-        &[("/var/lib/postgresql/data", hostpath())],
-    );
-    p.wait(s.ready_after.unwrap().as_ms());
+    let mut p = ready("postgres:15");
     p.psql(&["-U", "postgres", "-c", "CREATE DATABASE appdb;"]);
     assert_eq!(
         p.psql(&["-U", "postgres", "-c", "\\l"]).0,
@@ -618,12 +592,7 @@ Indexes:
 fn pg_dump_matches_a_real_pg_dump_15() {
     // testdata/pg_dump_users.sql: the body of a real `pg_dump` (PostgreSQL 15, Debian) of
     // the same table and rows, from `SET statement_timeout` to the closing comment.
-    let (mut p, s) = boot(
-        "postgres:15",
-        &[("POSTGRES_PASSWORD", "pw")],
-        &[("/var/lib/postgresql/data", hostpath())],
-    );
-    p.wait(s.ready_after.unwrap().as_ms());
+    let mut p = ready("postgres:15");
     p.psql(&[
         "-U",
         "postgres",

@@ -307,7 +307,7 @@ fn check_value(spec: &FlagSpec, value: &str, path: &'static str) -> Result<(), P
                 "strconv.ParseInt: parsing \"{value}\": invalid syntax"
             ))
         }),
-        FlagKind::Duration => parse_go_duration(value)
+        FlagKind::Duration => parse_go_duration_signed(value)
             .map(|_| ())
             .ok_or_else(|| bad(format!("time: invalid duration \"{value}\""))),
         FlagKind::String | FlagKind::List => Ok(()),
@@ -330,10 +330,44 @@ pub fn parse_go_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Go's `time.ParseDuration` (to milliseconds; negative durations are refused).
+/// Go's `time.ParseDuration` (to milliseconds; negative durations, and any sign, are
+/// refused).
 pub fn parse_go_duration(s: &str) -> Option<SimDuration> {
+    go_duration_ns(s).map(ns_to_duration)
+}
+
+/// A Go `time.Duration` as a duration flag holds it: signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GoDuration {
+    /// True below zero (`-1s`; `-0s` is zero).
+    pub is_negative: bool,
+    /// Its absolute value (to milliseconds).
+    pub size: SimDuration,
+}
+
+/// Go's `time.ParseDuration` with its optional sign (`-1s`, `+5m`), as pflag reads a
+/// duration flag.
+pub fn parse_go_duration_signed(s: &str) -> Option<GoDuration> {
+    let (is_negative, unsigned) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let ns = go_duration_ns(unsigned)?;
+    Some(GoDuration {
+        // Go counts whole nanoseconds: `-0.1ns` is zero.
+        is_negative: is_negative && ns >= 1.0,
+        size: ns_to_duration(ns),
+    })
+}
+
+fn ns_to_duration(ns: f64) -> SimDuration {
+    SimDuration::from_ms((ns / 1e6).round() as u64)
+}
+
+/// The size of an unsigned Go duration, in nanoseconds.
+fn go_duration_ns(s: &str) -> Option<f64> {
     if s == "0" {
-        return Some(SimDuration::ZERO);
+        return Some(0.0);
     }
     let mut rest = s;
     let mut total_ns: f64 = 0.0;
@@ -365,7 +399,7 @@ pub fn parse_go_duration(s: &str) -> Option<SimDuration> {
         };
         total_ns += n * scale;
     }
-    Some(SimDuration::from_ms((total_ns / 1e6).round() as u64))
+    Some(total_ns)
 }
 
 /// Parses the words after `kubectl`.
@@ -512,9 +546,33 @@ impl Parsed {
         self.string(name).parse().unwrap_or(0)
     }
 
-    /// A duration flag's value.
+    /// A duration flag's value; zero for a negative one (a command that gives negative
+    /// values a meaning reads [`Parsed::go_duration`]; the others are refused before they
+    /// run, see [`Parsed::negative_durations`]).
     pub fn duration(&self, name: &str) -> SimDuration {
-        parse_go_duration(&self.string(name)).unwrap_or(SimDuration::ZERO)
+        let d = self.go_duration(name);
+        if d.is_negative {
+            SimDuration::ZERO
+        } else {
+            d.size
+        }
+    }
+
+    /// A duration flag's value with its sign.
+    pub fn go_duration(&self, name: &str) -> GoDuration {
+        parse_go_duration_signed(&self.string(name)).unwrap_or(GoDuration {
+            is_negative: false,
+            size: SimDuration::ZERO,
+        })
+    }
+
+    /// The duration flags given a negative value, by name.
+    pub fn negative_durations(&self) -> Vec<&'static str> {
+        self.values
+            .keys()
+            .copied()
+            .filter(|n| self.spec(n).kind == FlagKind::Duration && self.go_duration(n).is_negative)
+            .collect()
     }
 
     /// A repeatable flag's values, in order (empty when not given).
@@ -613,5 +671,33 @@ mod tests {
         assert_eq!(parse_go_duration("0"), Some(SimDuration::ZERO));
         assert_eq!(parse_go_duration("10"), None);
         assert_eq!(parse_go_duration("x"), None);
+        assert_eq!(parse_go_duration("-1s"), None);
+    }
+
+    #[test]
+    fn duration_flags_take_a_sign_as_go_does() {
+        let signed = |s| parse_go_duration_signed(s).map(|d| (d.is_negative, d.size.as_ms()));
+        assert_eq!(signed("-1s"), Some((true, 1000)));
+        assert_eq!(signed("+1m"), Some((false, 60_000)));
+        assert_eq!(signed("-1ns"), Some((true, 0)));
+        assert_eq!(signed("-0"), Some((false, 0)));
+        assert_eq!(signed("-0s"), Some((false, 0)));
+        for bad in ["-", "+", "--1s", "+-1s", "-10", "- 1s", "-x", ""] {
+            assert_eq!(signed(bad), None, "{bad:?}");
+        }
+        let x = p("wait pod/x --timeout=-1s").unwrap();
+        assert_eq!(x.negative_durations(), ["timeout"]);
+        assert_eq!(x.duration("timeout"), SimDuration::ZERO);
+        // What Go refuses stays refused, signed or not.
+        for bad in ["-10", "--1s", "-", "1x"] {
+            assert_eq!(
+                p(&format!("wait pod/x --timeout={bad}"))
+                    .unwrap_err()
+                    .to_string(),
+                format!(
+                    "Error: invalid argument \"{bad}\" for \"--timeout\" flag: time: invalid duration \"{bad}\"\nSee 'kubectl wait --help' for usage."
+                )
+            );
+        }
     }
 }

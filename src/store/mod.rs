@@ -88,8 +88,21 @@ impl VolumeId {
                 fs.read_only = true;
                 fs
             }
-            VolumeId::HostPath { .. } | VolumeId::EmptyDir { .. } => Fs::new(capacity, now),
+            VolumeId::EmptyDir { .. } => Self::world_writable(Fs::new(capacity, now)),
+            VolumeId::HostPath { path, .. }
+                if path.starts_with(crate::controllers::volume::provisioner::LOCAL_PATH_BASE) =>
+            {
+                Self::world_writable(Fs::new(capacity, now))
+            }
+            VolumeId::HostPath { .. } => Fs::new(capacity, now),
         }
+    }
+
+    /// An emptyDir (the kubelet makes it 0777, `empty_dir.go`) or a local-path volume (the
+    /// provisioner's helper runs `mkdir -m 0777`): anyone in the pod may write there.
+    fn world_writable(mut fs: Fs) -> Fs {
+        let _ = fs.chmod("/", 0o777);
+        fs
     }
 
     /// The device name `df` shows for this volume.

@@ -166,3 +166,35 @@ fn read_only_mounts_refuse_writes() {
     assert_eq!(v.read("/etc/app/app.conf").unwrap(), b"x=1\n");
     assert_eq!(v.write("/etc/app/app.conf", b"y"), Err(FsError::ReadOnly));
 }
+
+#[test]
+fn fresh_volume_roots_have_the_modes_their_makers_give_them() {
+    let mode = |id: VolumeId| match id.fresh_fs(1 << 30, t(0)).lookup("/").unwrap() {
+        fs::Node::Dir { meta, .. } => meta.mode,
+        _ => unreachable!(),
+    };
+    // The kubelet's emptyDir and local-path's `mkdir -m 0777`: world-writable.
+    assert_eq!(
+        mode(VolumeId::EmptyDir {
+            pod_uid: "u".into(),
+            name: "cache".into()
+        }),
+        0o777
+    );
+    assert_eq!(
+        mode(VolumeId::HostPath {
+            node: "kind-worker".into(),
+            path: "/var/local-path-provisioner/pvc-1_default_www-web-0".into()
+        }),
+        0o777
+    );
+    // hostPath DirectoryOrCreate (0755) and a fresh ext4 root (mke2fs: 0755).
+    assert_eq!(
+        mode(VolumeId::HostPath {
+            node: "kind-worker".into(),
+            path: "/tmp/hp".into()
+        }),
+        0o755
+    );
+    assert_eq!(mode(VolumeId::Pv("pv-1".into())), 0o755);
+}

@@ -12,7 +12,7 @@ use crate::api::quantity::Quantity;
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::ApiServer;
 use crate::engine::SimTime;
-use crate::store::{ContainerSetup, Fs, Mount, NODE_DISK_BYTES, VolumeId, World};
+use crate::store::{ContainerSetup, Fs, Mount, NODE_DISK_BYTES, Node, VolumeId, World};
 
 /// The size of a container's writable layer (the node's disk).
 const LAYER_BYTES: u64 = NODE_DISK_BYTES;
@@ -207,18 +207,85 @@ fn projected_files(api: &ApiServer, pod: &Pod, v: &Volume) -> BTreeMap<String, (
     files
 }
 
-/// Writes a configMap/secret/projected volume's files (read-only afterwards).
-fn materialize(api: &ApiServer, pod: &Pod, v: &Volume, size: u64, now: SimTime) -> Fs {
-    let mut fs = Fs::new(size, now);
-    for (path, (data, mode)) in projected_files(api, pod, v) {
-        if let Some((dir, _)) = path.rsplit_once('/') {
-            let _ = fs.mkdir_p(&format!("/{dir}"), 0o755, now);
-        }
-        let p = format!("/{path}");
-        if fs.write(&p, &data, now).is_ok() {
-            let _ = fs.chmod(&p, mode);
+/// The name of the timestamped directory the kubelet's AtomicWriter (`pkg/volume/util/
+/// atomic_writer.go`, `newTimestampDir`) makes: `os.MkdirTemp` with the prefix
+/// `..2006_01_02_15_04_05.` in UTC, so the write instant to the second and then the decimal
+/// digits of a random `uint32` (not nanoseconds). The digits here are a hash of the volume and
+/// the instant, so that a run is reproducible.
+fn timestamp_dir(seed: &str, now: SimTime) -> String {
+    let ts = k8s_openapi::jiff::Timestamp::from_second(now.unix_seconds()).unwrap_or_default();
+    let stamp =
+        k8s_openapi::jiff::fmt::strtime::format("%Y_%m_%d_%H_%M_%S", ts).unwrap_or_default();
+    // FNV-1a, 32 bits.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in seed.bytes().chain(now.as_ms().to_le_bytes()) {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("..{stamp}.{h}")
+}
+
+/// The files under a volume's `..data`, as [`projected_files`] gives them: what the last
+/// write put there.
+fn written_payload(fs: &Fs) -> BTreeMap<String, (Vec<u8>, u32)> {
+    fn walk(fs: &Fs, dir: &str, rel: &str, out: &mut BTreeMap<String, (Vec<u8>, u32)>) {
+        for name in fs.list(dir).unwrap_or_default() {
+            let p = format!("{dir}/{name}");
+            let r = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            match fs.lookup(&p) {
+                Ok(Node::File { data, meta }) => {
+                    out.insert(r, (data.clone(), meta.mode));
+                }
+                Ok(Node::Dir { .. }) => walk(fs, &p, &r, out),
+                _ => {}
+            }
         }
     }
+    let mut out = BTreeMap::new();
+    if fs.read_link("/..data").is_ok() {
+        walk(fs, "/..data", "", &mut out);
+    }
+    out
+}
+
+/// Writes a configMap/secret/projected/downwardAPI volume as the kubelet's AtomicWriter
+/// does (read-only afterwards): the files, with their modes, in a hidden timestamped
+/// directory (`..2025_01_01_00_00_00.<digits>`, mode 0755, nested `items[].path`
+/// directories 0755); `..data` a symbolic link to it; and each top-level name a link
+/// `name -> ..data/name`. The volume's root is a tmpfs (mode 1777, as mounted) for secret,
+/// projected and downwardAPI volumes, a directory of mode 0777 on the node's disk for a
+/// configMap (`emptyDir`'s `setupDir`).
+fn materialize(
+    files: BTreeMap<String, (Vec<u8>, u32)>,
+    on_disk: bool,
+    seed: &str,
+    size: u64,
+    now: SimTime,
+) -> Fs {
+    let mut fs = Fs::new(size, now);
+    let _ = fs.chmod("/", if on_disk { 0o777 } else { 0o1777 });
+    let ts = timestamp_dir(seed, now);
+    let _ = fs.mkdir(&format!("/{ts}"), 0o755, now);
+    for (path, (data, mode)) in &files {
+        if let Some((dir, _)) = path.rsplit_once('/') {
+            let _ = fs.mkdir_p(&format!("/{ts}/{dir}"), 0o755, now);
+        }
+        let p = format!("/{ts}/{path}");
+        if fs.write(&p, data, now).is_ok() {
+            let _ = fs.chmod(&p, *mode);
+        }
+    }
+    for path in files.keys() {
+        let top = path.split('/').next().unwrap_or(path);
+        if !fs.exists(&format!("/{top}")) {
+            let _ = fs.symlink(&format!("/{top}"), &format!("..data/{top}"), now);
+        }
+    }
+    let _ = fs.symlink("/..data", &ts, now);
     fs.read_only = true;
     fs
 }
@@ -379,7 +446,17 @@ pub(super) fn prepare(
         if matches!(id, VolumeId::Projected { .. }) {
             // Written from the objects as they are now (the kubelet refreshes these volumes;
             // stsim does it whenever a container of the pod starts).
-            world.set_volume(id.clone(), materialize(api, pod, v, size, now));
+            // Like AtomicWriter.Write, nothing is rewritten when the payload is unchanged (so
+            // every container of the pod, and a restarted one, sees the same directory).
+            let files = projected_files(api, pod, v);
+            let unchanged = world
+                .volume_if_exists(&id)
+                .is_some_and(|old| written_payload(old) == files);
+            if !unchanged {
+                let seed = format!("{uid}/{}", v.name);
+                let fs = materialize(files, v.config_map.is_some(), &seed, size, now);
+                world.set_volume(id.clone(), fs);
+            }
         } else {
             world.volume(&id, size, now);
         }
@@ -452,5 +529,50 @@ mod tests {
         let env = vec![("A".to_string(), "x".to_string())];
         assert_eq!(expand("$(A)-$(B)-$$(A)", &env), "x-$(B)-$(A)");
         assert_eq!(expand("plain $ sign", &env), "plain $ sign");
+    }
+
+    fn payload() -> BTreeMap<String, (Vec<u8>, u32)> {
+        let mut files = BTreeMap::new();
+        files.insert("password".to_string(), (b"demo-password".to_vec(), 0o400));
+        files.insert(
+            "conf/app.properties".to_string(),
+            (b"a=1\n".to_vec(), 0o644),
+        );
+        files
+    }
+
+    #[test]
+    fn volumes_are_laid_out_as_the_atomic_writer_does() {
+        let now = SimTime::from_ms(90_061_500);
+        let fs = materialize(payload(), false, "uid/secret-volume", 1 << 20, now);
+        let ts = timestamp_dir("uid/secret-volume", now);
+        assert!(ts.starts_with("..2025_01_02_01_01_01."), "{ts}");
+        assert!(
+            ts["..2025_01_02_01_01_01.".len()..].parse::<u32>().is_ok(),
+            "{ts}"
+        );
+        assert_eq!(
+            fs.list("/").unwrap(),
+            [ts.as_str(), "..data", "conf", "password"]
+        );
+        assert_eq!(fs.read_link("/..data").unwrap(), ts);
+        assert_eq!(fs.read_link("/password").unwrap(), "..data/password");
+        assert_eq!(fs.read_link("/conf").unwrap(), "..data/conf");
+        assert_eq!(fs.lookup(&format!("/{ts}")).unwrap().meta().mode, 0o755);
+        assert_eq!(
+            fs.lookup(&format!("/{ts}/conf")).unwrap().meta().mode,
+            0o755
+        );
+        assert_eq!(fs.read("/password").unwrap(), b"demo-password");
+        assert_eq!(fs.stat("/password").unwrap().meta().mode, 0o400);
+        assert_eq!(fs.read("/conf/app.properties").unwrap(), b"a=1\n");
+        assert_eq!(fs.lookup("/").unwrap().meta().mode, 0o1777);
+        assert!(fs.read_only);
+        assert_eq!(written_payload(&fs), payload());
+        // A configMap volume lives on the node's disk: a plain 0777 directory.
+        let cm = materialize(payload(), true, "uid/config", 1 << 20, now);
+        assert_eq!(cm.lookup("/").unwrap().meta().mode, 0o777);
+        // Same instant and volume, same name: reproducible.
+        assert_eq!(timestamp_dir("uid/secret-volume", now), ts);
     }
 }

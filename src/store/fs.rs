@@ -43,7 +43,14 @@ pub enum FsError {
     /// `EINVAL` (e.g. moving a directory into itself).
     #[error("Invalid argument")]
     Invalid,
+    /// `ELOOP` (more than [`MAX_SYMLINKS`] links followed while resolving a path).
+    #[error("Too many levels of symbolic links")]
+    Loop,
 }
+
+/// How many symbolic links one path resolution follows before failing with `ELOOP`
+/// (Linux's `MAXSYMLINKS`).
+pub const MAX_SYMLINKS: usize = 40;
 
 /// Ownership and permissions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,26 +171,62 @@ impl Fs {
         self.used
     }
 
-    /// The entry at `path`, not following a final symlink.
-    pub fn lookup(&self, path: &str) -> Result<&Node, FsError> {
-        let mut node = &self.root;
-        for c in split(path) {
+    /// Resolves `path` to the components of the entry it names, following symbolic links in
+    /// its intermediate components and, with `follow`, in its last one (a trailing `/` also
+    /// follows it). A relative link target is taken from the link's directory, an absolute one
+    /// from this filesystem's root, as `path_resolution(7)` does; `..` goes up one directory
+    /// (not above the root). The named entry need not exist, but its directory must.
+    fn resolve(&self, path: &str, follow: bool) -> Result<(Vec<String>, bool), FsError> {
+        let follow = follow || path.ends_with('/');
+        let mut pending: Vec<String> = split(path).into_iter().rev().map(String::from).collect();
+        let mut done: Vec<String> = Vec::new();
+        let mut links = 0;
+        while let Some(c) = pending.pop() {
             if c == ".." {
-                return Err(FsError::Invalid);
+                done.pop();
+                continue;
             }
-            match node {
-                Node::Dir { entries, .. } => {
-                    node = entries.get(c).ok_or(FsError::NotFound)?;
+            let Node::Dir { entries, .. } = self.walk(&done)? else {
+                return Err(FsError::NotADirectory);
+            };
+            let last = pending.is_empty();
+            match entries.get(&c) {
+                Some(Node::Symlink { target, .. }) if !last || follow => {
+                    links += 1;
+                    if links > MAX_SYMLINKS {
+                        return Err(FsError::Loop);
+                    }
+                    if target.starts_with('/') {
+                        done.clear();
+                    }
+                    pending.extend(split(target).into_iter().rev().map(String::from));
                 }
+                Some(_) => done.push(c),
+                None if last => {
+                    done.push(c);
+                    return Ok((done, false));
+                }
+                None => return Err(FsError::NotFound),
+            }
+        }
+        Ok((done, true))
+    }
+
+    /// The entry at already resolved components (no symlinks followed).
+    fn walk(&self, parts: &[String]) -> Result<&Node, FsError> {
+        let mut node = &self.root;
+        for c in parts {
+            match node {
+                Node::Dir { entries, .. } => node = entries.get(c).ok_or(FsError::NotFound)?,
                 _ => return Err(FsError::NotADirectory),
             }
         }
         Ok(node)
     }
 
-    fn lookup_mut(&mut self, path: &str) -> Result<&mut Node, FsError> {
+    fn walk_mut(&mut self, parts: &[String]) -> Result<&mut Node, FsError> {
         let mut node = &mut self.root;
-        for c in split(path) {
+        for c in parts {
             match node {
                 Node::Dir { entries, .. } => {
                     node = entries.get_mut(c).ok_or(FsError::NotFound)?;
@@ -194,37 +237,68 @@ impl Fs {
         Ok(node)
     }
 
+    /// The components of the existing entry `path` names.
+    fn existing(&self, path: &str, follow: bool) -> Result<Vec<String>, FsError> {
+        match self.resolve(path, follow)? {
+            (parts, true) => Ok(parts),
+            (_, false) => Err(FsError::NotFound),
+        }
+    }
+
+    /// The entry at `path`, not following a final symlink (`lstat`): what `ls -l` shows.
+    /// Symbolic links in the directories leading to it are followed.
+    pub fn lookup(&self, path: &str) -> Result<&Node, FsError> {
+        self.walk(&self.existing(path, false)?)
+    }
+
+    /// The entry at `path`, following every symlink (`stat`): what `ls -L`, `cat` and `cd`
+    /// see.
+    pub fn stat(&self, path: &str) -> Result<&Node, FsError> {
+        self.walk(&self.existing(path, true)?)
+    }
+
+    /// The target of the symbolic link at `path` (`readlink`); `EINVAL` for anything else.
+    pub fn read_link(&self, path: &str) -> Result<&str, FsError> {
+        match self.lookup(path)? {
+            Node::Symlink { target, .. } => Ok(target),
+            _ => Err(FsError::Invalid),
+        }
+    }
+
+    fn lookup_mut(&mut self, path: &str) -> Result<&mut Node, FsError> {
+        let parts = self.existing(path, false)?;
+        self.walk_mut(&parts)
+    }
+
     /// True when `path` exists.
     pub fn exists(&self, path: &str) -> bool {
         self.lookup(path).is_ok()
     }
 
-    /// The parent directory's entries and the last component of `path`.
+    /// The parent directory's entries and the last component of `path` (symlinks followed in
+    /// the directories, not in the last component).
     fn parent_mut(&mut self, path: &str) -> Result<(&mut BTreeMap<String, Node>, String), FsError> {
-        let parts = split(path);
-        let (last, dirs) = parts.split_last().ok_or(FsError::Exists)?;
-        let mut node = &mut self.root;
-        for c in dirs {
-            match node {
-                Node::Dir { entries, .. } => node = entries.get_mut(*c).ok_or(FsError::NotFound)?,
-                _ => return Err(FsError::NotADirectory),
-            }
-        }
-        match node {
-            Node::Dir { entries, .. } => Ok((entries, (*last).to_string())),
+        let (mut parts, _) = self.resolve(path, false)?;
+        let last = parts.pop().ok_or(FsError::Exists)?;
+        match self.walk_mut(&parts)? {
+            Node::Dir { entries, .. } => Ok((entries, last)),
             _ => Err(FsError::NotADirectory),
         }
     }
 
-    /// Reads a file.
+    /// Where a write to `path` lands: through a final symlink to its target (which may not
+    /// exist yet), as `open(O_CREAT)` does.
+    fn write_target(&self, path: &str) -> Result<String, FsError> {
+        let (parts, _) = self.resolve(path, true)?;
+        Ok(format!("/{}", parts.join("/")))
+    }
+
+    /// Reads a file, through symbolic links.
     pub fn read(&self, path: &str) -> Result<&[u8], FsError> {
-        match self.lookup(path)? {
+        match self.stat(path)? {
             Node::File { data, .. } => Ok(data),
             Node::Dir { .. } => Err(FsError::IsADirectory),
-            Node::Symlink { target, .. } => {
-                let t = target.clone();
-                self.read(&t)
-            }
+            Node::Symlink { .. } => Err(FsError::Loop),
         }
     }
 
@@ -248,6 +322,8 @@ impl Fs {
         if self.read_only {
             return Err(FsError::ReadOnly);
         }
+        let target = self.write_target(path)?;
+        let path = target.as_str();
         let old_len = match self.lookup(path) {
             Ok(Node::File { data, .. }) => data.len() as u64,
             Ok(Node::Dir { .. }) => return Err(FsError::IsADirectory),
@@ -331,9 +407,34 @@ impl Fs {
         Ok(())
     }
 
-    /// The names in a directory, in byte order.
+    /// Creates a symbolic link at `path` pointing to `target` (`ln -s target path`); the
+    /// target need not exist. Links are `lrwxrwxrwx` and owned by root.
+    pub fn symlink(&mut self, path: &str, target: &str, now: SimTime) -> Result<(), FsError> {
+        if self.read_only {
+            return Err(FsError::ReadOnly);
+        }
+        let (entries, name) = self.parent_mut(path)?;
+        if entries.contains_key(&name) {
+            return Err(FsError::Exists);
+        }
+        entries.insert(
+            name,
+            Node::Symlink {
+                target: target.to_string(),
+                meta: Meta {
+                    mode: 0o777,
+                    uid: 0,
+                    gid: 0,
+                    mtime: now,
+                },
+            },
+        );
+        Ok(())
+    }
+
+    /// The names in a directory (through symbolic links), in byte order.
     pub fn list(&self, path: &str) -> Result<Vec<String>, FsError> {
-        match self.lookup(path)? {
+        match self.stat(path)? {
             Node::Dir { entries, .. } => Ok(entries.keys().cloned().collect()),
             _ => Err(FsError::NotADirectory),
         }
@@ -490,5 +591,92 @@ mod tests {
                 .to_string(),
             "rwx------"
         );
+    }
+
+    /// The kubelet's AtomicWriter layout: `name -> ..data/name`, `..data -> ..<ts>`.
+    fn atomic_layout() -> Fs {
+        let mut fs = Fs::new(1024, t());
+        fs.mkdir_p("/..2025_01_01_00_00_00.1/sub", 0o755, t())
+            .unwrap();
+        fs.write("/..2025_01_01_00_00_00.1/password", b"pw", t())
+            .unwrap();
+        fs.write("/..2025_01_01_00_00_00.1/sub/f", b"nested", t())
+            .unwrap();
+        fs.symlink("/..data", "..2025_01_01_00_00_00.1", t())
+            .unwrap();
+        fs.symlink("/password", "..data/password", t()).unwrap();
+        fs.symlink("/sub", "..data/sub", t()).unwrap();
+        fs
+    }
+
+    #[test]
+    fn reads_follow_relative_links_through_intermediate_components() {
+        let fs = atomic_layout();
+        assert_eq!(fs.read("/password").unwrap(), b"pw");
+        assert_eq!(fs.read("/sub/f").unwrap(), b"nested");
+        assert_eq!(fs.read("/..data/sub/f").unwrap(), b"nested");
+        assert_eq!(fs.list("/sub").unwrap(), ["f"]);
+        assert_eq!(fs.list("/..data").unwrap(), ["password", "sub"]);
+        // lookup (lstat) keeps the final link; stat follows it.
+        assert!(matches!(
+            fs.lookup("/password").unwrap(),
+            Node::Symlink { target, .. } if target == "..data/password"
+        ));
+        assert!(matches!(fs.lookup("/sub/f").unwrap(), Node::File { .. }));
+        assert!(matches!(fs.stat("/password").unwrap(), Node::File { .. }));
+        assert!(fs.stat("/sub").unwrap().is_dir());
+        assert_eq!(fs.read_link("/..data").unwrap(), "..2025_01_01_00_00_00.1");
+        assert_eq!(fs.read_link("/sub/f"), Err(FsError::Invalid));
+    }
+
+    #[test]
+    fn targets_resolve_from_the_link_directory_and_dot_dot_goes_up() {
+        let mut fs = Fs::new(1024, t());
+        fs.mkdir_p("/a/b", 0o755, t()).unwrap();
+        fs.write("/a/f", b"up", t()).unwrap();
+        fs.write("/top", b"abs", t()).unwrap();
+        fs.symlink("/a/b/up", "../f", t()).unwrap();
+        fs.symlink("/a/b/abs", "/top", t()).unwrap();
+        fs.symlink("/a/b/self", ".", t()).unwrap();
+        assert_eq!(fs.read("/a/b/up").unwrap(), b"up");
+        assert_eq!(fs.read("/a/b/abs").unwrap(), b"abs");
+        assert_eq!(fs.read("/a/b/self/self/up").unwrap(), b"up");
+        assert_eq!(fs.read("/a/b/../f").unwrap(), b"up");
+        // A dangling link: lstat sees it, stat and read do not.
+        fs.symlink("/dangling", "nowhere", t()).unwrap();
+        assert!(fs.lookup("/dangling").is_ok());
+        assert_eq!(fs.stat("/dangling").err(), Some(FsError::NotFound));
+        assert_eq!(fs.read("/dangling"), Err(FsError::NotFound));
+        // Writing through a link writes its target; removing it removes the link.
+        fs.write("/a/b/up", b"new", t()).unwrap();
+        assert_eq!(fs.read("/a/f").unwrap(), b"new");
+        fs.remove("/a/b/up", false).unwrap();
+        assert_eq!(fs.read("/a/f").unwrap(), b"new");
+        assert_eq!(fs.symlink("/a/f", "x", t()), Err(FsError::Exists));
+    }
+
+    #[test]
+    fn link_loops_fail_with_eloop() {
+        let mut fs = Fs::new(1024, t());
+        fs.symlink("/x", "y", t()).unwrap();
+        fs.symlink("/y", "x", t()).unwrap();
+        assert_eq!(fs.read("/x"), Err(FsError::Loop));
+        assert_eq!(fs.lookup("/x/z").err(), Some(FsError::Loop));
+        assert!(fs.lookup("/x").is_ok());
+        assert_eq!(
+            FsError::Loop.to_string(),
+            "Too many levels of symbolic links"
+        );
+        // A chain of exactly MAX_SYMLINKS links still resolves.
+        fs.write("/f", b"end", t()).unwrap();
+        let mut prev = "f".to_string();
+        for i in 0..MAX_SYMLINKS {
+            let name = format!("l{i}");
+            fs.symlink(&format!("/{name}"), &prev, t()).unwrap();
+            prev = name;
+        }
+        assert_eq!(fs.read(&format!("/{prev}")).unwrap(), b"end");
+        fs.symlink("/one-more", &prev, t()).unwrap();
+        assert_eq!(fs.read("/one-more"), Err(FsError::Loop));
     }
 }

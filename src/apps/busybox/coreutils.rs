@@ -389,7 +389,11 @@ fn node_size(n: &Node) -> u64 {
 }
 
 /// `lost+found` is made with 16 KiB of blocks by mke2fs (`ls -l` shows 16384).
-fn entry_size(name: &str, n: &Node) -> u64 {
+fn entry_size(name: &str, n: &Node, tmpfs: bool) -> u64 {
+    if let (true, Node::Dir { entries, .. }) = (tmpfs, n) {
+        // shmem counts BOGO_DIRENT_SIZE (20) per entry, `.` and `..` included.
+        return 20 * (entries.len() as u64 + 2);
+    }
     if name == "lost+found" && n.is_dir() {
         16_384
     } else {
@@ -397,7 +401,11 @@ fn entry_size(name: &str, n: &Node) -> u64 {
     }
 }
 
-fn entry_blocks_k(name: &str, n: &Node) -> u64 {
+fn entry_blocks_k(name: &str, n: &Node, tmpfs: bool) -> u64 {
+    if tmpfs && n.is_dir() {
+        // A tmpfs directory has no blocks.
+        return 0;
+    }
     if name == "lost+found" && n.is_dir() {
         16
     } else {
@@ -431,9 +439,54 @@ fn ls_date(t: SimTime, now: SimTime) -> String {
 
 type Row = (String, String, String, String, String, String);
 
+/// Follows symbolic links from `abs` (a container path) to what they point at, as `stat(2)`
+/// does: a relative target is taken from the link's directory. Returns the final path and
+/// entry.
+fn follow_links(cx: &mut ExecCx<'_>, abs: &str) -> Result<(String, Node), FsError> {
+    let mut p = crate::store::normalize(abs);
+    for _ in 0..=crate::store::fs::MAX_SYMLINKS {
+        let fs = cx.fs();
+        let node = match fs.lookup(&p) {
+            Ok(n) => n.clone(),
+            Err(_) if fs.is_dir(&p) => return Ok((p, dir_placeholder(fs.now))),
+            Err(e) => return Err(e),
+        };
+        let Node::Symlink { target, .. } = node else {
+            return Ok((p, node));
+        };
+        p = if target.starts_with('/') {
+            crate::store::normalize(&target)
+        } else {
+            let dir = p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            crate::store::normalize(&format!("{dir}/{target}"))
+        };
+    }
+    Err(FsError::Loop)
+}
+
+/// What a mount point nobody has written to yet looks like.
+fn dir_placeholder(now: SimTime) -> Node {
+    Node::Dir {
+        entries: Default::default(),
+        meta: crate::store::Meta {
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            mtime: now,
+        },
+    }
+}
+
 struct Entry {
     name: String,
     node: Node,
+    /// On a tmpfs (a secret, projected or downwardAPI volume): directories are sized as
+    /// shmem sizes them.
+    tmpfs: bool,
+}
+
+fn on_tmpfs(cx: &mut ExecCx<'_>, path: &str) -> bool {
+    cx.fs().df(path).0 == "tmpfs"
 }
 
 pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
@@ -445,6 +498,10 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let one = f.contains('1') || !cx.tty || long;
     let dir_only = f.contains('d');
     let recursive = f.contains('R');
+    // -L: every link is shown as what it points at. Without -l, -d or -F, a link named on the
+    // command line is followed too (GNU ls's and BusyBox's default for operands).
+    let deref = f.contains('L');
+    let deref_operands = deref || !(long || dir_only || f.contains('F'));
     let mut o = Out::new();
     if ops.is_empty() {
         ops.push(".".into());
@@ -452,7 +509,23 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     for p in &ops {
-        let abs = cx.abs(p);
+        let mut abs = cx.abs(p);
+        if deref_operands && matches!(cx.fs().lookup(&abs), Ok(Node::Symlink { .. })) {
+            match follow_links(cx, &abs) {
+                Ok((to, _)) => abs = to,
+                Err(e) if deref => {
+                    let msg = if g {
+                        format!("ls: cannot access '{p}': {e}")
+                    } else {
+                        format!("ls: {p}: {e}")
+                    };
+                    o.fail(msg, if g { 2 } else { 1 });
+                    continue;
+                }
+                Err(_) => {}
+            }
+        }
+        let tmpfs = on_tmpfs(cx, &abs);
         let fs = cx.fs();
         if fs.resolve(&abs).is_mount_point || fs.is_dir(&abs) {
             if dir_only {
@@ -468,9 +541,10 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 files.push(Entry {
                     name: p.clone(),
                     node,
+                    tmpfs,
                 });
             } else {
-                dirs.push(p.clone());
+                dirs.push((p.clone(), abs.clone()));
             }
             continue;
         }
@@ -478,6 +552,7 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             Ok(n) => files.push(Entry {
                 name: p.clone(),
                 node: n.clone(),
+                tmpfs,
             }),
             Err(e) => {
                 let msg = if g {
@@ -494,13 +569,12 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         o.out
             .push_str(&render(cx, &files, long, one, g, f.contains('n'), false));
     }
-    let mut queue: Vec<String> = dirs;
+    let mut queue: Vec<(String, String)> = dirs;
     let mut first = files.is_empty();
     let mut k = 0;
     while k < queue.len() {
-        let d = queue[k].clone();
+        let (d, abs) = queue[k].clone();
         k += 1;
-        let abs = cx.abs(&d);
         let names = match cx.fs().list(&abs) {
             Ok(n) => n,
             Err(e) => {
@@ -525,9 +599,11 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                         mtime: SimTime::ZERO,
                     },
                 });
+                let tmpfs = on_tmpfs(cx, &p);
                 entries.push(Entry {
                     name: dot.into(),
                     node,
+                    tmpfs,
                 });
             }
         }
@@ -537,6 +613,18 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 continue;
             }
             let p = format!("{}/{n}", abs.trim_end_matches('/'));
+            if deref && let Ok((_, node)) = follow_links(cx, &p) {
+                if recursive && node.is_dir() {
+                    subdirs.push((format!("{}/{n}", d.trim_end_matches('/')), p.clone()));
+                }
+                let tmpfs = on_tmpfs(cx, &p);
+                entries.push(Entry {
+                    name: n,
+                    node,
+                    tmpfs,
+                });
+                continue;
+            }
             let fs = cx.fs();
             let node = match fs.lookup(&p) {
                 Ok(x) => x.clone(),
@@ -552,9 +640,14 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                 Err(_) => continue,
             };
             if recursive && node.is_dir() {
-                subdirs.push(format!("{}/{n}", d.trim_end_matches('/')));
+                subdirs.push((format!("{}/{n}", d.trim_end_matches('/')), p.clone()));
             }
-            entries.push(Entry { name: n, node });
+            let tmpfs = on_tmpfs(cx, &p);
+            entries.push(Entry {
+                name: n,
+                node,
+                tmpfs,
+            });
         }
         if show_names {
             if !first {
@@ -566,7 +659,7 @@ pub(super) fn ls(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         if long {
             let total: u64 = entries
                 .iter()
-                .map(|e| entry_blocks_k(&e.name, &e.node))
+                .map(|e| entry_blocks_k(&e.name, &e.node, e.tmpfs))
                 .sum();
             o.out.push_str(&format!("total {total}\n"));
         }
@@ -631,7 +724,7 @@ fn render(
                 nlink(&e.node).to_string(),
                 u,
                 gr,
-                entry_size(&e.name, &e.node).to_string(),
+                entry_size(&e.name, &e.node, e.tmpfs).to_string(),
                 format!("{} {name}", ls_date(m.mtime, now)),
             )
         })
@@ -827,7 +920,15 @@ fn cp_mv(cx: &mut ExecCx<'_>, argv: &[String], mv: bool) -> ExecResult {
         } else {
             dst_abs.clone()
         };
-        if cx.fs().is_dir(&sa) && !mv && !(f.contains('r') || f.contains('R') || f.contains('a')) {
+        let recursive = f.contains('r') || f.contains('R') || f.contains('a');
+        // Without -r (or with -L) cp copies what a link points at, not the link: a secret
+        // volume's keys are links into `..data`.
+        let sa = if !mv && (!recursive || f.contains('L')) {
+            follow_links(cx, &sa).map_or(sa, |(to, _)| to)
+        } else {
+            sa
+        };
+        if cx.fs().is_dir(&sa) && !mv && !recursive {
             let msg = if g {
                 format!("cp: -r not specified; omitting directory '{s}'")
             } else {
@@ -2040,4 +2141,87 @@ pub(super) fn du(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         }
     }
     o.done()
+}
+
+#[cfg(test)]
+mod link_tests {
+    use crate::exec::testing::Bench;
+
+    /// A secret volume's layout (what the kubelet's AtomicWriter makes) in each flavour's
+    /// container layer.
+    fn bench() -> (
+        Bench,
+        crate::store::ContainerKey,
+        crate::store::ContainerKey,
+    ) {
+        let mut b = Bench::new();
+        let bb = b.container("box", "busybox", &[], &[]);
+        let deb = b.container("web-0", "nginx", &[], &[]);
+        let now = b.now;
+        for k in [&bb, &deb] {
+            let fs = b.world.layer(k).expect("layer");
+            fs.mkdir_p("/s/..2025_01_01_00_00_00.7", 0o755, now)
+                .unwrap();
+            fs.write("/s/..2025_01_01_00_00_00.7/password", b"demo-password", now)
+                .unwrap();
+            fs.chmod("/s/..2025_01_01_00_00_00.7/password", 0o400)
+                .unwrap();
+            fs.symlink("/s/..data", "..2025_01_01_00_00_00.7", now)
+                .unwrap();
+            fs.symlink("/s/password", "..data/password", now).unwrap();
+        }
+        (b, bb, deb)
+    }
+
+    fn ls(b: &mut Bench, k: &crate::store::ContainerKey, args: &[&str]) -> String {
+        let mut argv = vec!["ls"];
+        argv.extend_from_slice(args);
+        let r = b.exec(k, &argv, false, None).unwrap();
+        assert_eq!(r.stderr, "");
+        r.stdout
+    }
+
+    #[test]
+    fn ls_shows_links_and_follows_them_with_capital_l() {
+        let (mut b, bb, deb) = bench();
+        assert_eq!(ls(&mut b, &deb, &["/s"]), "password\n");
+        assert_eq!(
+            ls(&mut b, &deb, &["-l", "/s"]),
+            "total 0\nlrwxrwxrwx 1 root root 15 Jan  1 00:00 password -> ..data/password\n"
+        );
+        assert_eq!(
+            ls(&mut b, &bb, &["-l", "/s"]),
+            "total 0\nlrwxrwxrwx    1 root     root            15 Jan  1 00:00 password -> ..data/password\n"
+        );
+        assert_eq!(
+            ls(&mut b, &deb, &["-lL", "/s"]),
+            "total 4\n-r-------- 1 root root 13 Jan  1 00:00 password\n"
+        );
+        assert_eq!(
+            ls(&mut b, &bb, &["-lL", "/s"]),
+            "total 4\n-r--------    1 root     root            13 Jan  1 00:00 password\n"
+        );
+        assert_eq!(
+            ls(&mut b, &deb, &["-lA", "/s"]),
+            "total 4\n\
+             drwxr-xr-x 2 root root 4096 Jan  1 00:00 ..2025_01_01_00_00_00.7\n\
+             lrwxrwxrwx 1 root root   23 Jan  1 00:00 ..data -> ..2025_01_01_00_00_00.7\n\
+             lrwxrwxrwx 1 root root   15 Jan  1 00:00 password -> ..data/password\n"
+        );
+        // An operand that is a link to a directory is listed through it without -l.
+        assert_eq!(ls(&mut b, &bb, &["/s/..data"]), "password\n");
+        assert_eq!(
+            ls(&mut b, &deb, &["-l", "/s/..data"]),
+            "lrwxrwxrwx 1 root root 23 Jan  1 00:00 /s/..data -> ..2025_01_01_00_00_00.7\n"
+        );
+        let r = b.exec(&deb, &["cat", "/s/password"], false, None).unwrap();
+        assert_eq!(r.stdout, "demo-password");
+        // cp copies the file a link points at (the mongodb keyfile init container does).
+        for k in [&bb, &deb] {
+            let r = b
+                .exec(k, &["sh", "-c", "cp /s/password /p && cat /p"], false, None)
+                .unwrap();
+            assert_eq!((r.stdout.as_str(), r.code), ("demo-password", 0));
+        }
+    }
 }

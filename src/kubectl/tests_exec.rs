@@ -393,8 +393,16 @@ fn configmap_secret_emptydir_and_hostpath_volumes_hold_what_the_kubelet_writes()
             v.read("/etc/config/app.properties").unwrap(),
             b"mode=demo\n"
         );
+        // The key is a link into the AtomicWriter's `..data`; the file behind it has the mode.
+        assert!(matches!(
+            v.lookup("/etc/secrets/username").unwrap(),
+            crate::store::Node::Symlink { .. }
+        ));
         assert_eq!(
-            v.lookup("/etc/secrets/username").unwrap().meta().mode,
+            v.lookup("/etc/secrets/..data/username")
+                .unwrap()
+                .meta()
+                .mode,
             0o400
         );
         assert_eq!(

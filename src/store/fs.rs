@@ -369,15 +369,8 @@ impl Fs {
 
     /// Creates a directory (`mkdir`); the parent must exist.
     pub fn mkdir(&mut self, path: &str, mode: u32, now: SimTime) -> Result<(), FsError> {
-        if self.read_only {
-            return Err(FsError::ReadOnly);
-        }
-        let (entries, name) = self.parent_mut(path)?;
-        if entries.contains_key(&name) {
-            return Err(FsError::Exists);
-        }
-        entries.insert(
-            name,
+        self.create(
+            path,
             Node::Dir {
                 entries: BTreeMap::new(),
                 meta: Meta {
@@ -387,7 +380,19 @@ impl Fs {
                     mtime: now,
                 },
             },
-        );
+        )
+    }
+
+    /// Adds a new entry at `path`; the parent must exist and the name be free.
+    fn create(&mut self, path: &str, node: Node) -> Result<(), FsError> {
+        if self.read_only {
+            return Err(FsError::ReadOnly);
+        }
+        let (entries, name) = self.parent_mut(path)?;
+        if entries.contains_key(&name) {
+            return Err(FsError::Exists);
+        }
+        entries.insert(name, node);
         Ok(())
     }
 
@@ -410,15 +415,8 @@ impl Fs {
     /// Creates a symbolic link at `path` pointing to `target` (`ln -s target path`); the
     /// target need not exist. Links are `lrwxrwxrwx` and owned by root.
     pub fn symlink(&mut self, path: &str, target: &str, now: SimTime) -> Result<(), FsError> {
-        if self.read_only {
-            return Err(FsError::ReadOnly);
-        }
-        let (entries, name) = self.parent_mut(path)?;
-        if entries.contains_key(&name) {
-            return Err(FsError::Exists);
-        }
-        entries.insert(
-            name,
+        self.create(
+            path,
             Node::Symlink {
                 target: target.to_string(),
                 meta: Meta {
@@ -428,8 +426,7 @@ impl Fs {
                     mtime: now,
                 },
             },
-        );
-        Ok(())
+        )
     }
 
     /// The names in a directory (through symbolic links), in byte order.

@@ -429,6 +429,19 @@ impl RedisServer {
     }
 
     fn load_rdb_logged(&mut self, rdb: &persist::RdbFile, at: SimTime) {
+        let (loaded, expired) = self.replay_rdb_logged(rdb, at, None);
+        self.stats.loaded_keys = loaded;
+        self.stats.loaded_expired = expired;
+    }
+
+    /// Loads an RDB image with the lines Redis logs around it (`note` after the header, as
+    /// "RDB is base AOF" for an AOF's base file). Returns (loaded, expired).
+    fn replay_rdb_logged(
+        &mut self,
+        rdb: &persist::RdbFile,
+        at: SimTime,
+        note: Option<&str>,
+    ) -> (u64, u64) {
         let age = at.unix_seconds() - rdb.ctime;
         self.log(
             at,
@@ -444,14 +457,16 @@ impl RedisServer {
                 rdb.used_mem as f64 / (1024.0 * 1024.0)
             ),
         );
+        if let Some(note) = note {
+            self.log(at, '*', note);
+        }
         let (loaded, expired) = self.replay_rdb(&rdb.commands, at);
-        self.stats.loaded_keys = loaded;
-        self.stats.loaded_expired = expired;
         self.log(
             at,
             '*',
             &format!("Done loading RDB, keys loaded: {loaded}, keys expired: {expired}."),
         );
+        (loaded, expired)
     }
 
     /// Rebuilds keys from RDB commands; keys whose expiry has passed are dropped. Returns
@@ -509,30 +524,7 @@ impl RedisServer {
                 self.log(at, '*', "Reading RDB base file on AOF loading...");
                 match persist::parse_rdb(&data) {
                     Ok(rdb) => {
-                        let age = at.unix_seconds() - rdb.ctime;
-                        self.log(
-                            at,
-                            '*',
-                            &format!("Loading RDB produced by version {}", rdb.version),
-                        );
-                        self.log(at, '*', &format!("RDB age {} seconds", age.max(0)));
-                        self.log(
-                            at,
-                            '*',
-                            &format!(
-                                "RDB memory usage when created {:.2} Mb",
-                                rdb.used_mem as f64 / (1024.0 * 1024.0)
-                            ),
-                        );
-                        self.log(at, '*', "RDB is base AOF");
-                        let (loaded, expired) = self.replay_rdb(&rdb.commands, at);
-                        self.log(
-                            at,
-                            '*',
-                            &format!(
-                                "Done loading RDB, keys loaded: {loaded}, keys expired: {expired}."
-                            ),
-                        );
+                        self.replay_rdb_logged(&rdb, at, Some("RDB is base AOF"));
                     }
                     Err(_) => {
                         self.log(at, '#', "Bad file format reading the append only file");

@@ -888,24 +888,36 @@ mod tests {
     }
 
     fn boot(env: &[(&str, &str)]) -> (crate::exec::testing::Bench, ContainerKey, Startup) {
-        use k8s_openapi::api::core::v1::{Container, Pod};
+        use k8s_openapi::api::core::v1::Container;
         let mut bench = crate::exec::testing::Bench::new();
         let vol = crate::store::VolumeId::HostPath {
             node: "kind-worker".into(),
             path: "/data/mysql".into(),
         };
         let key = bench.container("mysql-0", "mysql:8.4", env, &[("/var/lib/mysql", vol)]);
-        let mut pod = Pod::default();
-        pod.metadata.uid = Some("uid-mysql-0".into());
         let c = Container {
             name: "mysql-0".into(),
             image: Some("mysql:8.4".into()),
             ..Default::default()
         };
+        let s = start(&mut bench, &c, false, "8.4.6");
+        (bench, key, s)
+    }
+
+    /// Starts a MysqlModel of `version` for container `c` of pod `mysql-0` (uid `uid-mysql-0`),
+    /// whose setup the bench already holds.
+    fn start(
+        bench: &mut crate::exec::testing::Bench,
+        c: &k8s_openapi::api::core::v1::Container,
+        is_init: bool,
+        version: &'static str,
+    ) -> Startup {
+        let mut pod = k8s_openapi::api::core::v1::Pod::default();
+        pod.metadata.uid = Some("uid-mysql-0".into());
         let info = crate::kubelet::ContainerInfo {
             pod: &pod,
-            container: &c,
-            is_init: false,
+            container: c,
+            is_init,
             restart_count: 0,
             pod_ip: "10.244.1.10",
         };
@@ -919,12 +931,11 @@ mod tests {
             dns: &mut bench.dns,
         };
         let mut m = MysqlModel {
-            version: "8.4.6",
+            version,
             runs_server: true,
             shell: None,
         };
-        let s = m.start(&mut cx);
-        (bench, key, s)
+        m.start(&mut cx)
     }
 
     #[test]
@@ -932,7 +943,7 @@ mod tests {
         // An init container of the mysql image told to run a script (the replicated-MySQL
         // tutorial's init-mysql) runs it and exits with its status; it used to run forever.
         use crate::exec::testing::Bench;
-        use k8s_openapi::api::core::v1::{Container, Pod};
+        use k8s_openapi::api::core::v1::Container;
         let mut bench = Bench::new();
         let script = "echo [mysqld] > /tmp/server-id.cnf; echo configured; exit 3";
         let key = ContainerKey::new("uid-mysql-0", "init-mysql");
@@ -947,36 +958,13 @@ mod tests {
         let mut layer = Fs::new(crate::store::NODE_DISK_BYTES, bench.now);
         (crate::apps::profile("mysql:8.0").layer)(&mut layer, bench.now);
         bench.world.start_container(&key, setup, layer);
-        let mut pod = Pod::default();
-        pod.metadata.uid = Some("uid-mysql-0".into());
         let c = Container {
             name: "init-mysql".into(),
             image: Some("mysql:8.0".into()),
             command: Some(vec!["bash".into(), "-c".into(), script.into()]),
             ..Default::default()
         };
-        let info = crate::kubelet::ContainerInfo {
-            pod: &pod,
-            container: &c,
-            is_init: true,
-            restart_count: 0,
-            pod_ip: "10.244.1.10",
-        };
-        let mut cx = AppCx {
-            info,
-            since_start: SimDuration::ZERO,
-            rng: &mut bench.rng,
-            now: bench.now,
-            world: &mut bench.world,
-            api: &bench.api,
-            dns: &mut bench.dns,
-        };
-        let mut m = MysqlModel {
-            version: "8.0.43",
-            runs_server: true,
-            shell: None,
-        };
-        let s = m.start(&mut cx);
+        let s = start(&mut bench, &c, true, "8.0.43");
         assert_eq!(s.exit.map(|e| e.code), Some(3));
         let logs: Vec<String> = bench
             .world

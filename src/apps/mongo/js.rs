@@ -377,30 +377,44 @@ impl P {
     }
 }
 
-/// True when `src` has unclosed brackets or strings (the interactive shell keeps reading).
-pub fn is_incomplete(src: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    let mut esc = false;
-    for c in src.chars() {
-        if let Some(q) = quote {
-            if esc {
-                esc = false;
+/// Bracket depth and string state while scanning source text character by character.
+#[derive(Default)]
+struct Nesting {
+    depth: i32,
+    quote: Option<char>,
+    esc: bool,
+}
+
+impl Nesting {
+    /// Takes the next character; false when it is inside a string literal.
+    fn feed(&mut self, c: char) -> bool {
+        if let Some(q) = self.quote {
+            if self.esc {
+                self.esc = false;
             } else if c == '\\' {
-                esc = true;
+                self.esc = true;
             } else if c == q {
-                quote = None;
+                self.quote = None;
             }
-            continue;
+            return false;
         }
         match c {
-            '"' | '\'' | '`' => quote = Some(c),
-            '(' | '{' | '[' => depth += 1,
-            ')' | '}' | ']' => depth -= 1,
+            '"' | '\'' | '`' => self.quote = Some(c),
+            '(' | '{' | '[' => self.depth += 1,
+            ')' | '}' | ']' => self.depth -= 1,
             _ => {}
         }
+        true
     }
-    depth > 0 || quote.is_some()
+}
+
+/// True when `src` has unclosed brackets or strings (the interactive shell keeps reading).
+pub fn is_incomplete(src: &str) -> bool {
+    let mut n = Nesting::default();
+    for c in src.chars() {
+        n.feed(c);
+    }
+    n.depth > 0 || n.quote.is_some()
 }
 
 /// Parses a script into statements (split at top-level `;` and line ends).
@@ -433,28 +447,9 @@ pub fn parse_script(src: &str) -> Result<Vec<Stmt>, SyntaxError> {
 fn split_top_level(s: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut cur = String::new();
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    let mut esc = false;
+    let mut n = Nesting::default();
     for c in s.chars() {
-        if let Some(q) = quote {
-            cur.push(c);
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' | '`' => quote = Some(c),
-            '(' | '{' | '[' => depth += 1,
-            ')' | '}' | ']' => depth -= 1,
-            _ => {}
-        }
-        if c == ';' && depth == 0 {
+        if n.feed(c) && c == ';' && n.depth == 0 {
             parts.push(std::mem::take(&mut cur));
         } else {
             cur.push(c);

@@ -7,7 +7,8 @@
 //! - `node_failure`: a lost node, its Terminating pods, force delete and node-local volumes.
 //! - `durability`: committed psql rows survive pod deletions, crashes, node stops, scaling and
 //!   set recreation; claim deletion and `whenScaled: Delete` lose them.
-//! - `client_pods`: client pods of server images (`kubectl run --image=postgres -- psql ...`).
+//! - `client_pods`: client pods of server images (`kubectl run --image=postgres -- psql ...`,
+//!   `--image=redis -- redis-cli ...`).
 //! - `manifest_fuzz`: random bytes and random YAML into the manifest loader and decoder never
 //!   panic.
 

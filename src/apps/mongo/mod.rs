@@ -20,8 +20,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::exec::{ExecCx, ProgramFn};
 use crate::kubelet::image::ImageRef;
 use crate::kubelet::{
-    AppCx, AppModel, AppRegistry, ContainerInfo, Exit, LongRunning, ProbeAnswer, ProbeKind, Signal,
-    Startup,
+    AppCx, AppModel, AppRegistry, ContainerInfo, Exit, ProbeAnswer, ProbeKind, Signal, Startup,
 };
 use crate::store::{Fs, Proc, Stream};
 
@@ -171,7 +170,9 @@ pub fn mongod_args(command: &[String], args: &[String]) -> Option<MongodArgs> {
 
 /// The kubelet's model of a `mongo` container.
 pub struct MongoModel {
-    fallback: Option<LongRunning>,
+    /// Another command given to the image (`kubectl run ... -- <client> -h host`, an init
+    /// container's script): the entrypoint execs it, so it runs as a shell would.
+    fallback: Option<super::busybox::ShellModel>,
     port: u16,
 }
 
@@ -200,7 +201,7 @@ impl AppModel for MongoModel {
             &c.command.clone().unwrap_or_default(),
             &c.args.clone().unwrap_or_default(),
         ) else {
-            let mut lr = LongRunning::default();
+            let mut lr = super::busybox::ShellModel::default();
             let s = lr.start(cx);
             self.fallback = Some(lr);
             return s;

@@ -23,8 +23,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::exec::{ExecCx, ExecResult, ProgramFn};
 use crate::kubelet::image::ImageRef;
 use crate::kubelet::{
-    AppCx, AppModel, AppRegistry, ContainerInfo, Exit, LongRunning, ProbeAnswer, ProbeKind, Signal,
-    Startup,
+    AppCx, AppModel, AppRegistry, ContainerInfo, Exit, ProbeAnswer, ProbeKind, Signal, Startup,
 };
 use crate::store::{Fs, Proc, Stream};
 
@@ -291,7 +290,9 @@ fn build_config(
 
 /// The kubelet's model of a `redis` container.
 pub struct RedisModel {
-    fallback: Option<LongRunning>,
+    /// Another command given to the image (`kubectl run ... -- <client> -h host`, an init
+    /// container's script): the entrypoint execs it, so it runs as a shell would.
+    fallback: Option<super::busybox::ShellModel>,
     ready_after: SimDuration,
     port: u16,
 }
@@ -315,7 +316,7 @@ impl AppModel for RedisModel {
         let command = c.command.clone().unwrap_or_default();
         let args = c.args.clone().unwrap_or_default();
         let Some(argv) = server_argv(&command, &args) else {
-            let mut lr = LongRunning::default();
+            let mut lr = super::busybox::ShellModel::default();
             let s = lr.start(cx);
             self.fallback = Some(lr);
             return s;

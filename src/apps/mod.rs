@@ -16,6 +16,7 @@ pub mod nginx;
 pub mod postgres;
 pub mod redis;
 pub mod sql;
+pub mod xtrabackup;
 
 use crate::engine::SimTime;
 use crate::exec::ProgramFn;
@@ -98,6 +99,7 @@ pub fn known_profile(image: &str) -> Option<ImageProfile> {
         .or_else(|| mysql::profile(&short, &tag))
         .or_else(|| redis::profile(&short, &tag))
         .or_else(|| mongo::profile(&short, &tag))
+        .or_else(|| xtrabackup::profile(&short, &tag))
 }
 
 /// True when a module models `image` (its short name); other images get the generic profile.
@@ -113,6 +115,7 @@ pub fn program(name: &str) -> Option<ProgramFn> {
         .or_else(|| mysql::program(name))
         .or_else(|| redis::program(name))
         .or_else(|| mongo::program(name))
+        .or_else(|| xtrabackup::program(name))
 }
 
 /// The kubelet's application registry with every model stsim has.
@@ -124,6 +127,7 @@ pub fn registry() -> AppRegistry {
     mysql::register(&mut r);
     redis::register(&mut r);
     mongo::register(&mut r);
+    xtrabackup::register(&mut r);
     // An image stsim does not model, told what to run (`command`/`args`): its process is that
     // command, run through the programs stsim has (a shell script, `sleep`...). With neither,
     // it is the generic long-running process.

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Probe;
 
 use crate::apps::sql::engine::Session;
-use crate::apps::sql::split::{Item, split};
 use crate::apps::sql::{Cluster, Database, Dialect, Engine, ResultSet, Role, SqlError};
 use crate::engine::{SimDuration, SimTime};
 use crate::exec::{ConnectError, ExecCx, ExecResult, ProgramFn};
@@ -17,13 +16,21 @@ use crate::store::{ContainerKey, Fs, Proc, Stream};
 
 use super::{Flavor, GNU_BASE, ImageProfile};
 
-const DATADIR: &str = "/var/lib/mysql";
+pub mod repl;
+mod v57;
+
+use repl::{Binlog, Slave};
+
+/// The server's data directory.
+pub const DATADIR: &str = "/var/lib/mysql";
 const DATAFILE: &str = "/var/lib/mysql/ibdata1.json";
 const SOCK: &str = "/var/run/mysqld/mysqld.sock";
 
 /// The server version of an image tag.
 pub fn version_of_tag(tag: &str) -> &'static str {
-    if tag.starts_with("8.0") {
+    if tag.starts_with("5.7") || tag.starts_with("5.") {
+        "5.7.44"
+    } else if tag.starts_with("8.0") {
         "8.0.43"
     } else {
         "8.4.6"
@@ -40,6 +47,20 @@ pub struct MysqlServer {
     pub ready: SimTime,
     /// Shutting down since.
     pub stopping: Option<SimTime>,
+    /// `server_id` (from the option files).
+    pub server_id: u64,
+    /// `server_uuid` (`auto.cnf`).
+    pub uuid: String,
+    /// The pod's hostname (binary and relay log names).
+    pub hostname: String,
+    /// `super_read_only`.
+    pub super_read_only: bool,
+    /// The binary log, with `log-bin`.
+    pub binlog: Option<Binlog>,
+    /// Replication from a primary, once `CHANGE MASTER TO` ran.
+    pub slave: Option<Slave>,
+    /// The primary this replica's I/O thread is connected to.
+    pub master_key: Option<ContainerKey>,
 }
 
 impl MysqlServer {
@@ -51,6 +72,87 @@ impl MysqlServer {
             let _ = view.write(DATAFILE, s.as_bytes());
         }
     }
+
+    /// Saves the replica's coordinates (`master.info`).
+    pub fn save_master_info(
+        &self,
+        world: &mut crate::store::World,
+        key: &ContainerKey,
+        now: SimTime,
+    ) {
+        if let (Some(sl), Some(mut view)) = (&self.slave, world.view(key, now))
+            && let Ok(s) = serde_json::to_string(&sl.info)
+        {
+            let _ = view.write(&format!("{DATADIR}/master.info"), s.as_bytes());
+        }
+    }
+
+    /// The version string clients see (`5.7.44-log` with the binary log on).
+    pub fn version_string(&self, v: &str) -> String {
+        if self.binlog.is_some() && v.starts_with("5.") {
+            format!("{v}-log")
+        } else {
+            v.to_string()
+        }
+    }
+}
+
+/// What the server's option files say (`/etc/mysql/conf.d/*.cnf`, `[mysqld]` section).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MyCnf {
+    /// `server-id`.
+    pub server_id: u64,
+    /// `log-bin[=base]`: the binary log's base name.
+    pub log_bin: Option<String>,
+    /// `super-read-only`.
+    pub super_read_only: bool,
+}
+
+/// Reads the `[mysqld]` options of the files in `/etc/mysql/conf.d` (sorted, as
+/// `!includedir` reads them).
+pub fn read_conf(view: &crate::store::View<'_>, hostname: &str) -> MyCnf {
+    let mut c = MyCnf::default();
+    let dir = "/etc/mysql/conf.d";
+    let mut names = view.list(dir).unwrap_or_default();
+    names.sort();
+    for n in names.iter().filter(|n| n.ends_with(".cnf")) {
+        let Ok(b) = view.read(&format!("{dir}/{n}")) else {
+            continue;
+        };
+        let mut in_mysqld = false;
+        for line in String::from_utf8_lossy(&b).lines() {
+            let l = line.trim();
+            if l.starts_with('#') || l.starts_with(';') || l.is_empty() {
+                continue;
+            }
+            if l.starts_with('[') {
+                in_mysqld = l == "[mysqld]";
+                continue;
+            }
+            if !in_mysqld {
+                continue;
+            }
+            let (k, v) = l
+                .split_once('=')
+                .map(|(k, v)| (k.trim(), Some(v.trim())))
+                .unwrap_or((l, None));
+            match k.replace('_', "-").as_str() {
+                "server-id" => c.server_id = v.and_then(|v| v.parse().ok()).unwrap_or(0),
+                "log-bin" => {
+                    c.log_bin = Some(
+                        v.filter(|v| !v.is_empty())
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!("{hostname}-bin")),
+                    );
+                }
+                "super-read-only" => {
+                    c.super_read_only = v.is_none_or(|v| v != "0" && !v.eq_ignore_ascii_case("off"))
+                }
+                _ => {}
+            }
+        }
+    }
+    c
 }
 
 fn stamp(t: SimTime) -> String {
@@ -110,7 +212,8 @@ impl AppModel for MysqlModel {
             format!("{} [{level}] [Entrypoint]: {text}", stamp(t))
         };
         let mut lines: Vec<(SimTime, Stream, String)> = Vec::new();
-        let started = format!("Entrypoint script for MySQL Server {v}-1.el9 started.");
+        let el = if v.starts_with("5.") { "el7" } else { "el9" };
+        let started = format!("Entrypoint script for MySQL Server {v}-1.{el} started.");
         lines.push((at(20), Stream::Stdout, note(at(20), "Note", &started)));
         lines.push((
             at(60),
@@ -118,6 +221,9 @@ impl AppModel for MysqlModel {
             note(at(60), "Note", "Switching to dedicated user 'mysql'"),
         ));
         lines.push((at(80), Stream::Stdout, note(at(80), "Note", &started)));
+        if v.starts_with("5.") {
+            return v57::start(cx, &key, &env, lines, v);
+        }
         let (listing, data) = match cx.world.view(&key, now) {
             Some(view) => (
                 view.list(DATADIR).unwrap_or_default(),
@@ -288,6 +394,13 @@ impl AppModel for MysqlModel {
             socket_from: at(socket_ms),
             ready: at(ready_ms),
             stopping: None,
+            server_id: 0,
+            uuid: String::new(),
+            hostname: setup.hostname.clone(),
+            super_read_only: false,
+            binlog: None,
+            slave: None,
+            master_key: None,
         };
         srv.save(cx.world, &key, now);
         flush(cx, &lines);
@@ -340,6 +453,22 @@ impl AppModel for MysqlModel {
             .and_then(|p| p.state.downcast_mut::<MysqlServer>())
         {
             s.stopping = Some(now);
+        }
+        if self.version.starts_with("5.") {
+            let replica = cx
+                .world
+                .procs
+                .get(&key)
+                .and_then(|p| p.state.downcast_ref::<MysqlServer>())
+                .is_some_and(|s| s.slave.is_some());
+            let mut lines = vec![(
+                now,
+                Stream::Stderr,
+                v57::line(now, "Note", "mysqld: Normal shutdown"),
+            )];
+            v57::shutdown_lines(&mut lines, now, now + SimDuration::from_ms(1200), replica);
+            flush(cx, &lines);
+            return Some(Exit::with_code(SimDuration::from_ms(1250), 0));
         }
         let t = now + SimDuration::from_ms(1200);
         cx.log_at(SimDuration::ZERO, Stream::Stderr, &format!("{} 0 [System] [MY-013172] [Server] Received SHUTDOWN from user <via user signal>. Shutting down mysqld (Version: {}).", server_stamp(now), self.version));
@@ -671,6 +800,9 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         (None, Some(s)) => s.clone(),
         (None, None) => String::new(),
     };
+    // A replica applies what its primary logged before it answers.
+    catch_up(cx, &key);
+    let replicas = replicas_of(cx.world, &key);
     let mut sess = Session::new(&user, db.as_deref().unwrap_or(""), "");
     sess.now_ms = crate::apps::postgres::server::unix_ms(now);
     let mut proc = match cx.world.procs.remove(&key) {
@@ -683,6 +815,8 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
         }
     };
     let mut code = 0;
+    let mut start_slave = false;
+    let mut logs: Vec<(SimTime, Stream, String)> = Vec::new();
     if let Some(srv) = proc.state.downcast_mut::<MysqlServer>() {
         if let Some(d) = &db
             && !srv.engine.cluster.databases.contains_key(d)
@@ -690,23 +824,63 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             err.push_str(&format!("ERROR 1049 (42000): Unknown database '{d}'\n"));
             code = 1;
         } else {
-            let (items, _) = split(&text);
             let mut changed = false;
-            for it in items {
-                let Item::Sql { text: sql, line } = it else {
-                    continue;
-                };
-                let reply = srv.engine.query(&mut sess, &sql);
-                changed |= !reply.committed.is_empty();
-                for r in &reply.results {
-                    if let Some(rs) = &r.rows
-                        && !rs.rows.is_empty()
+            let mut txn: Vec<String> = Vec::new();
+            for st in repl::split_mysql(&text) {
+                let (sets, error) = if let Some(a) = repl::admin(&st.text) {
+                    let mut cmd = AdminCx {
+                        now,
+                        replicas,
+                        logs: &mut logs,
+                        start_slave: &mut start_slave,
+                    };
+                    match run_admin(srv, &mut cmd, a, &st.text) {
+                        Ok(rs) => (rs.into_iter().collect::<Vec<_>>(), None),
+                        Err(e) => (Vec::new(), Some(*e)),
+                    }
+                } else if srv.super_read_only && repl::is_write(&st.text) {
+                    (
+                        Vec::new(),
+                        Some(repl::my_error(
+                            1290,
+                            "HY000",
+                            "The MySQL server is running with the --super-read-only option so it cannot execute this statement",
+                        )),
+                    )
+                } else {
+                    let reply = srv.engine.query(&mut sess, &st.text);
+                    let committed = !reply.committed.is_empty();
+                    changed |= committed;
+                    if let Some(log) = srv.binlog.as_mut()
+                        && reply.error.is_none()
                     {
-                        out.push_str(&if table { boxed(rs) } else { tabbed(rs, names) });
+                        let upper = st.text.trim_start().to_ascii_uppercase();
+                        if upper.starts_with("ROLLBACK") {
+                            txn.clear();
+                        } else if repl::is_write(&st.text) {
+                            txn.push(st.text.clone());
+                        }
+                        if committed || (sess.txn.is_none() && !repl::is_txn_control(&st.text)) {
+                            let view = cx.world.view(&key, now);
+                            log.append(view, DATADIR, &sess.db, std::mem::take(&mut txn));
+                        }
+                    }
+                    let sets = reply.results.into_iter().filter_map(|r| r.rows).collect();
+                    (sets, reply.error)
+                };
+                for rs in &sets {
+                    if !rs.rows.is_empty() {
+                        out.push_str(&if st.vertical {
+                            repl::vertical(rs)
+                        } else if table {
+                            boxed(rs)
+                        } else {
+                            tabbed(rs, names)
+                        });
                     }
                 }
-                if let Some(e) = reply.error {
-                    err.push_str(&mysql_error(&e, line, exec.is_some() || stdin.is_some()));
+                if let Some(e) = error {
+                    err.push_str(&mysql_error(&e, st.line, exec.is_some() || stdin.is_some()));
                     code = 1;
                     break;
                 }
@@ -714,14 +888,371 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             if changed {
                 srv.save(cx.world, &key, now);
             }
+            srv.save_master_info(cx.world, &key, now);
         }
     }
-    cx.world.procs.insert(key, proc);
+    cx.world.procs.insert(key.clone(), proc);
+    for (t, st, l) in &logs {
+        cx.world.log(&key, *t, *st, l);
+    }
+    if start_slave {
+        catch_up(cx, &key);
+    }
     ExecResult {
         stdout: out,
         stderr: err,
         code,
     }
+}
+
+/// What an admin statement may touch besides the server.
+struct AdminCx<'a> {
+    now: SimTime,
+    /// Replicas connected to this server.
+    replicas: usize,
+    /// Lines for the server's log.
+    logs: &'a mut Vec<(SimTime, Stream, String)>,
+    /// Set by `START SLAVE`: connect once the statement is done.
+    start_slave: &'a mut bool,
+}
+
+/// Runs a replication or status statement.
+fn run_admin(
+    srv: &mut MysqlServer,
+    cx: &mut AdminCx<'_>,
+    a: repl::Admin,
+    sql: &str,
+) -> Result<Option<ResultSet>, Box<SqlError>> {
+    use repl::{Admin, my_error, text_rows};
+    let now = cx.now;
+    let note = |lv: &str, s: &str| (now, Stream::Stderr, v57::line(now, lv, s));
+    match a {
+        Admin::ChangeMaster => {
+            if srv.slave.as_ref().is_some_and(|s| s.info.running) {
+                return Err(Box::new(my_error(
+                    3021,
+                    "HY000",
+                    "This operation cannot be performed with a running slave io thread; run STOP SLAVE IO_THREAD FOR CHANNEL '' first.",
+                )));
+            }
+            let old = srv.slave.clone().map(|s| s.info).unwrap_or_default();
+            let mut info = old.clone();
+            repl::change_master(sql, &mut info)?;
+            cx.logs.push(note("Note", &format!("'CHANGE MASTER TO FOR CHANNEL '' executed'. Previous state master_host='{}', master_port= {}, master_log_file='{}', master_log_pos= {}, master_bind=''. New state master_host='{}', master_port= {}, master_log_file='{}', master_log_pos= {}, master_bind=''.", old.host, if old.port == 0 { 3306 } else { old.port }, old.log_file, if old.log_pos == 0 { 4 } else { old.log_pos }, info.host, info.port, info.log_file, info.log_pos)));
+            srv.slave = Some(Slave {
+                info,
+                ..Slave::default()
+            });
+            Ok(None)
+        }
+        Admin::StartSlave => {
+            let host = srv.hostname.clone();
+            let Some(s) = srv.slave.as_mut() else {
+                return Err(Box::new(my_error(
+                    1200,
+                    "HY000",
+                    "The server is not configured as slave; fix in config file or with CHANGE MASTER TO",
+                )));
+            };
+            if s.info.running {
+                return Ok(None);
+            }
+            s.info.running = true;
+            s.sql_error = None;
+            if s.info.relay_pos == 0 {
+                s.info.relay_pos = 320;
+            }
+            cx.logs.push(note("Warning", "Storing MySQL user name or password information in the master info repository is not secure and is therefore not recommended. Please consider using the USER and PASSWORD connection options for START SLAVE; see the 'START SLAVE Syntax' in the MySQL Manual for more information."));
+            cx.logs.push(note("Note", &format!("Slave SQL thread for channel '' initialized, starting replication in log '{}' at position {}, relay log './{host}-relay-bin.000001' position: 4", s.info.log_file, s.info.log_pos)));
+            *cx.start_slave = true;
+            Ok(None)
+        }
+        Admin::StopSlave => {
+            if let Some(s) = srv.slave.as_mut()
+                && s.info.running
+            {
+                s.info.running = false;
+                s.connected = false;
+                cx.logs.push(note(
+                    "Note",
+                    "Error reading relay log event for channel '': slave SQL thread was killed",
+                ));
+                cx.logs.push(note(
+                    "Note",
+                    "Slave I/O thread killed while reading event for channel ''",
+                ));
+                cx.logs.push(note(
+                    "Note",
+                    &format!(
+                        "Slave I/O thread exiting for channel '', read up to log '{}', position {}",
+                        s.info.log_file, s.info.log_pos
+                    ),
+                ));
+            }
+            srv.master_key = None;
+            Ok(None)
+        }
+        Admin::ResetSlave => {
+            if srv.slave.as_ref().is_some_and(|s| s.info.running) {
+                return Err(Box::new(my_error(
+                    3021,
+                    "HY000",
+                    "This operation cannot be performed with a running slave io thread; run STOP SLAVE IO_THREAD FOR CHANNEL '' first.",
+                )));
+            }
+            srv.slave = None;
+            Ok(None)
+        }
+        Admin::SlaveStatus => Ok(srv.slave.as_ref().map(|s| {
+            repl::slave_status(
+                s,
+                &srv.hostname,
+                "Slave has read all relay log; waiting for more updates",
+            )
+        })),
+        Admin::MasterStatus => Ok(srv.binlog.as_ref().map(|b| {
+            text_rows(
+                &[
+                    "File",
+                    "Position",
+                    "Binlog_Do_DB",
+                    "Binlog_Ignore_DB",
+                    "Executed_Gtid_Set",
+                ],
+                vec![vec![
+                    Some(b.current().to_string()),
+                    Some(b.pos.to_string()),
+                    Some(String::new()),
+                    Some(String::new()),
+                    Some(String::new()),
+                ]],
+            )
+        })),
+        Admin::Status(pattern) => {
+            let threads = (cx.replicas + 1).to_string();
+            let uptime = now.saturating_since(srv.ready).as_ms() / 1000;
+            let vars: [(&str, String); 6] = [
+                ("Threads_cached", "0".into()),
+                ("Threads_connected", threads.clone()),
+                ("Threads_created", threads),
+                ("Threads_running", "1".into()),
+                ("Uptime", uptime.to_string()),
+                ("Uptime_since_flush_status", uptime.to_string()),
+            ];
+            let rows = vars
+                .iter()
+                .filter(|(n, _)| {
+                    pattern
+                        .as_deref()
+                        .is_none_or(|p| like(&p.to_ascii_lowercase(), &n.to_ascii_lowercase()))
+                })
+                .map(|(n, v)| vec![Some((*n).to_string()), Some(v.clone())])
+                .collect();
+            Ok(Some(text_rows(&["Variable_name", "Value"], rows)))
+        }
+    }
+}
+
+/// SQL `LIKE` (`%`, `_`).
+fn like(pat: &str, s: &str) -> bool {
+    fn m(p: &[char], s: &[char]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some('%') => (0..=s.len()).any(|i| m(&p[1..], &s[i..])),
+            Some('_') => !s.is_empty() && m(&p[1..], &s[1..]),
+            Some(c) => s.first() == Some(c) && m(&p[1..], &s[1..]),
+        }
+    }
+    let p: Vec<char> = pat.chars().collect();
+    let s: Vec<char> = s.chars().collect();
+    m(&p, &s)
+}
+
+/// The replicas whose I/O thread is connected to the server in `key`.
+fn replicas_of(world: &crate::store::World, key: &ContainerKey) -> usize {
+    world
+        .procs
+        .values()
+        .filter_map(|p| p.state.downcast_ref::<MysqlServer>())
+        .filter(|s| {
+            s.master_key.as_ref() == Some(key)
+                && s.stopping.is_none()
+                && s.slave
+                    .as_ref()
+                    .is_some_and(|x| x.connected && x.info.running)
+        })
+        .count()
+}
+
+/// A replica's I/O and SQL threads, run up to now: connect to the primary named in
+/// `master.info`, copy what it logged after the replica's position, apply it. A primary
+/// that cannot be reached leaves the I/O thread `Connecting` with MySQL's error.
+pub fn catch_up(cx: &mut ExecCx<'_>, key: &ContainerKey) {
+    let now = cx.now();
+    let Some(info) = cx
+        .world
+        .procs
+        .get(key)
+        .and_then(|p| p.state.downcast_ref::<MysqlServer>())
+        .and_then(|s| s.slave.as_ref())
+        .filter(|s| s.info.running)
+        .map(|s| s.info.clone())
+    else {
+        return;
+    };
+    let ns = cx
+        .world
+        .setup(key)
+        .map(|s| s.namespace.clone())
+        .unwrap_or_default();
+    let who = format!("{}@{}:{}", info.user, info.host, info.port);
+    let ip = if info.host.parse::<std::net::Ipv4Addr>().is_ok() {
+        Some(info.host.clone())
+    } else {
+        let answer = cx
+            .dns
+            .resolve(cx.api, now, &ns, &info.host, crate::dns::QType::A);
+        answer.ipv4().first().map(|ip| ip.to_string())
+    };
+    type Pulled = (ContainerKey, u64, String, Vec<repl::Event>, String, u64);
+    let pulled: Result<Pulled, (u32, String)> = match ip {
+        None => Err((
+            2005,
+            format!(
+                "error connecting to master '{who}' - retry-time: {}  retries: 1",
+                info.connect_retry
+            ),
+        )),
+        Some(ip) => match cx.world.listener(&ip, info.port, now) {
+            None => Err((
+                2003,
+                format!(
+                    "error connecting to master '{who}' - retry-time: {}  retries: 1",
+                    info.connect_retry
+                ),
+            )),
+            Some(mk) => {
+                let m = cx
+                    .world
+                    .procs
+                    .get(&mk)
+                    .and_then(|p| p.state.downcast_ref::<MysqlServer>());
+                match m {
+                    Some(m) if m.stopping.is_none() => {
+                        let ok =
+                            m.engine.cluster.roles.get(&info.user).is_some_and(|r| {
+                                r.password.as_deref().unwrap_or("") == info.password
+                            });
+                        match (&m.binlog, ok) {
+                            (_, false) => Err((1045, format!("error connecting to master '{who}' - retry-time: {}  retries: 1", info.connect_retry))),
+                            (None, true) => Err((1236, "Got fatal error 1236 from master when reading data from binary log: 'Binary log is not open'".to_string())),
+                            (Some(b), true) => Ok((
+                                mk.clone(),
+                                m.server_id,
+                                m.uuid.clone(),
+                                b.after(&info.log_file, info.log_pos).cloned().collect(),
+                                b.current().to_string(),
+                                b.pos,
+                            )),
+                        }
+                    }
+                    _ => Err((
+                        2003,
+                        format!(
+                            "error connecting to master '{who}' - retry-time: {}  retries: 1",
+                            info.connect_retry
+                        ),
+                    )),
+                }
+            }
+        },
+    };
+    let mut logs: Vec<String> = Vec::new();
+    let mut changed = false;
+    {
+        let Some(srv) = cx
+            .world
+            .procs
+            .get_mut(key)
+            .and_then(|p| p.state.downcast_mut::<MysqlServer>())
+        else {
+            return;
+        };
+        let Some(sl) = srv.slave.as_mut() else {
+            return;
+        };
+        match pulled {
+            Err((n, text)) => {
+                if sl.connected || sl.io_error.is_none() {
+                    logs.push(v57::line(
+                        now,
+                        "ERROR",
+                        &format!("Slave I/O for channel '': {text}, Error_code: {n}"),
+                    ));
+                }
+                sl.connected = false;
+                sl.retries += 1;
+                sl.io_error = Some((n, text, now));
+                srv.master_key = None;
+            }
+            Ok((mk, id, uuid, events, file, pos)) => {
+                if !sl.connected {
+                    logs.push(v57::line(now, "Note", &format!("Slave I/O thread for channel '': connected to master '{who}',replication started in log '{}' at position {}", sl.info.log_file, sl.info.log_pos)));
+                }
+                sl.connected = true;
+                sl.io_error = None;
+                sl.master_id = id;
+                sl.master_uuid = uuid;
+                srv.master_key = Some(mk);
+                if sl.sql_error.is_none() {
+                    'events: for ev in &events {
+                        let mut s = Session::new("root", &ev.db, "");
+                        s.now_ms = crate::apps::postgres::server::unix_ms(now);
+                        for q in &ev.sql {
+                            let r = srv.engine.query(&mut s, q);
+                            if let Some(e) = r.error {
+                                let code = e.mysql.map(|m| m.0).unwrap_or(1064);
+                                let text = format!(
+                                    "Error '{}' on query. Default database: '{}'. Query: '{}'",
+                                    e.message, ev.db, q
+                                );
+                                logs.push(v57::line(
+                                    now,
+                                    "ERROR",
+                                    &format!(
+                                        "Slave SQL for channel '': {text}, Error_code: {code}"
+                                    ),
+                                ));
+                                sl.sql_error = Some((code, text));
+                                break 'events;
+                            }
+                        }
+                        changed = true;
+                        sl.info.relay_pos += ev.end - ev.pos;
+                        sl.info.log_file = ev.file.clone();
+                        sl.info.log_pos = ev.end;
+                    }
+                    if sl.sql_error.is_none() {
+                        sl.info.log_file = file;
+                        sl.info.log_pos = pos;
+                    }
+                }
+            }
+        }
+    }
+    for l in &logs {
+        cx.world.log(key, now, Stream::Stderr, l);
+    }
+    let Some(proc) = cx.world.procs.remove(key) else {
+        return;
+    };
+    if let Some(srv) = proc.state.downcast_ref::<MysqlServer>() {
+        if changed {
+            srv.save(cx.world, key, now);
+        }
+        srv.save_master_info(cx.world, key, now);
+    }
+    cx.world.procs.insert(key.clone(), proc);
 }
 
 /// `ERROR 1146 (42S02) at line 1: Table 'shop.nosuch' doesn't exist`.
@@ -1173,3 +1704,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod tests_repl;

@@ -892,6 +892,8 @@ impl Shell {
             return Vec::new();
         }
         self.cur_line = c.line;
+        // Redirections and builtins resolve relative paths from the shell's directory.
+        cx.cwd.clone_from(&self.cwd);
         // Redirections: resolve targets first (truncating files).
         let mut fds = [Target::Out, Target::Out, Target::Err];
         let mut input = stdin.clone();

@@ -639,3 +639,17 @@ fn tar_backs_up_a_directory_and_restores_it_elsewhere() {
         )
     );
 }
+
+#[test]
+fn redirections_and_test_resolve_paths_from_the_directory_cd_chose() {
+    // The replicated-MySQL sidecar does `cd /var/lib/mysql`, then `[[ -f xtrabackup_binlog_info ]]`
+    // and `> change_master_to.sql.in`: both are relative to the new directory.
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[], &[]);
+    let r = run(
+        &mut b,
+        &k,
+        "mkdir -p /x/y; echo a b > /x/f; cd /x; [ -f f ] && echo found; read u v < f; echo \"$u-$v\" > g; cat /x/g; (cd y; echo in > h); [ -f h ] || echo not-here; cat y/h",
+    );
+    assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("found\na-b\nnot-here\nin\n", ""));
+}

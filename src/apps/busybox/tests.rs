@@ -651,5 +651,8 @@ fn redirections_and_test_resolve_paths_from_the_directory_cd_chose() {
         &k,
         "mkdir -p /x/y; echo a b > /x/f; cd /x; [ -f f ] && echo found; read u v < f; echo \"$u-$v\" > g; cat /x/g; (cd y; echo in > h); [ -f h ] || echo not-here; cat y/h",
     );
-    assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("found\na-b\nnot-here\nin\n", ""));
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        ("found\na-b\nnot-here\nin\n", "")
+    );
 }

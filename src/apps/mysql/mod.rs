@@ -827,6 +827,9 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
             let mut changed = false;
             let mut txn: Vec<String> = Vec::new();
             for st in repl::split_mysql(&text) {
+                if repl::is_quit(&st.text) {
+                    break;
+                }
                 let (sets, error) = if let Some(a) = repl::admin(&st.text) {
                     let mut cmd = AdminCx {
                         now,
@@ -1114,12 +1117,19 @@ pub fn catch_up(cx: &mut ExecCx<'_>, key: &ContainerKey) {
             .resolve(cx.api, now, &ns, &info.host, crate::dns::QType::A);
         answer.ipv4().first().map(|ip| ip.to_string())
     };
+    let tries = cx
+        .world
+        .procs
+        .get(key)
+        .and_then(|p| p.state.downcast_ref::<MysqlServer>())
+        .and_then(|s| s.slave.as_ref())
+        .map_or(1, |s| s.retries + 1);
     type Pulled = (ContainerKey, u64, String, Vec<repl::Event>, String, u64);
     let pulled: Result<Pulled, (u32, String)> = match ip {
         None => Err((
             2005,
             format!(
-                "error connecting to master '{who}' - retry-time: {}  retries: 1",
+                "error connecting to master '{who}' - retry-time: {}  retries: {tries}",
                 info.connect_retry
             ),
         )),
@@ -1127,7 +1137,7 @@ pub fn catch_up(cx: &mut ExecCx<'_>, key: &ContainerKey) {
             None => Err((
                 2003,
                 format!(
-                    "error connecting to master '{who}' - retry-time: {}  retries: 1",
+                    "error connecting to master '{who}' - retry-time: {}  retries: {tries}",
                     info.connect_retry
                 ),
             )),
@@ -1144,7 +1154,7 @@ pub fn catch_up(cx: &mut ExecCx<'_>, key: &ContainerKey) {
                                 r.password.as_deref().unwrap_or("") == info.password
                             });
                         match (&m.binlog, ok) {
-                            (_, false) => Err((1045, format!("error connecting to master '{who}' - retry-time: {}  retries: 1", info.connect_retry))),
+                            (_, false) => Err((1045, format!("error connecting to master '{who}' - retry-time: {}  retries: {tries}", info.connect_retry))),
                             (None, true) => Err((1236, "Got fatal error 1236 from master when reading data from binary log: 'Binary log is not open'".to_string())),
                             (Some(b), true) => Ok((
                                 mk.clone(),
@@ -1159,7 +1169,7 @@ pub fn catch_up(cx: &mut ExecCx<'_>, key: &ContainerKey) {
                     _ => Err((
                         2003,
                         format!(
-                            "error connecting to master '{who}' - retry-time: {}  retries: 1",
+                            "error connecting to master '{who}' - retry-time: {}  retries: {tries}",
                             info.connect_retry
                         ),
                     )),
@@ -1196,9 +1206,12 @@ pub fn catch_up(cx: &mut ExecCx<'_>, key: &ContainerKey) {
                 srv.master_key = None;
             }
             Ok((mk, id, uuid, events, file, pos)) => {
-                if !sl.connected {
+                if !sl.connected && sl.io_error.is_some() {
+                    logs.push(v57::line(now, "Note", &format!("Slave: connected to master '{who}',replication resumed in log '{}' at position {}", sl.info.log_file, sl.info.log_pos)));
+                } else if !sl.connected {
                     logs.push(v57::line(now, "Note", &format!("Slave I/O thread for channel '': connected to master '{who}',replication started in log '{}' at position {}", sl.info.log_file, sl.info.log_pos)));
                 }
+                sl.retries = 0;
                 sl.connected = true;
                 sl.io_error = None;
                 sl.master_id = id;

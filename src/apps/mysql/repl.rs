@@ -66,6 +66,12 @@ fn is_dml(sql: &str) -> bool {
     )
 }
 
+/// True for the client's own commands that end the session (`exit`, `quit`, `\q`).
+pub fn is_quit(sql: &str) -> bool {
+    let w = sql.trim().trim_end_matches(';').trim();
+    w.eq_ignore_ascii_case("exit") || w.eq_ignore_ascii_case("quit")
+}
+
 /// True for a statement `super_read_only` refuses.
 pub fn is_write(sql: &str) -> bool {
     matches!(
@@ -514,7 +520,7 @@ pub struct Stmt {
 }
 
 /// Splits `mysql` client input at `;`, `\g` and `\G` outside quotes and comments, as the
-/// client does (`--` and `#` comments are not sent).
+/// client does (`--` and `#` comments are not sent). `\q` becomes `quit`.
 pub fn split_mysql(text: &str) -> Vec<Stmt> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
@@ -571,6 +577,12 @@ pub fn split_mysql(text: &str) -> Vec<Stmt> {
                 push(&mut buf, false, line);
                 i += 1;
             }
+            '\\' if chars.get(i + 1) == Some(&'q') => {
+                push(&mut buf, false, line);
+                buf.push_str("quit");
+                push(&mut buf, false, line);
+                i += 2;
+            }
             '\\' if matches!(chars.get(i + 1), Some('G') | Some('g')) => {
                 push(&mut buf, chars[i + 1] == 'G', line);
                 i += 2;
@@ -616,6 +628,8 @@ mod tests {
     #[test]
     fn client_input_splits_at_semicolons_and_backslash_g() {
         let s = split_mysql("SHOW SLAVE STATUS\\G\n-- note\nSELECT ';' ; # c\nSELECT 2");
+        assert!(is_quit(&split_mysql("EXIT;")[0].text));
+        assert!(is_quit(&split_mysql("SELECT 1; \\q")[1].text));
         assert_eq!(
             s,
             vec![

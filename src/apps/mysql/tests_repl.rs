@@ -223,6 +223,15 @@ fn a_replica_applies_what_the_primary_logged_after_its_position() {
     assert_eq!(field(&status, "Slave_IO_Running"), "Yes");
     assert_eq!(field(&status, "Master_Log_File"), "mysql-0-bin.000004");
     assert_eq!(field(&status, "Last_IO_Errno"), "0");
+    let l = logs(&bench, &rk);
+    assert!(
+        l.iter().any(|x| x.ends_with(&format!("[ERROR] Slave I/O for channel '': error connecting to master 'root@{primary_ip}:3306' - retry-time: 10  retries: 1, Error_code: 2003"))),
+        "{l:?}"
+    );
+    assert!(
+        l.iter().any(|x| x.contains(&format!("[Note] Slave: connected to master 'root@{primary_ip}:3306',replication resumed in log 'mysql-0-bin.000003'"))),
+        "{l:?}"
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The `busybox`, `alpine` and `curlimages/curl` images: a shell ([`sh`]), the file and text
-//! tools ([`coreutils`]), and the network tools ([`net`]: `nslookup`, `wget`, `curl`,
+//! tools ([`coreutils`], [`sed`]), and the network tools ([`net`]: `nslookup`, `wget`, `curl`,
 //! `hostname`, `ping`). The GNU flavour of the same tools (Debian-based images) lives here
 //! too: one implementation, two sets of messages.
 //!

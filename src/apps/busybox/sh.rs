@@ -7,7 +7,15 @@
 //! `$0`..`$9`), `$(...)`, backticks, `$((...))`, globs, assignments, `export`, `;` `&&` `||`
 //! `|` `!`, redirections (`>`, `>>`, `<`, `2>`, `2>&1`, `>&2`, `&>`), `if`/`elif`/`else`,
 //! `for`, `while`/`until`, `break`/`continue`, `{ }` and `( )` groups, `exit`, `cd`, `test`/`[`,
-//! `read`, `shift`, `set`, `trap` (recorded), `exec`.
+//! `read`, `shift`, `set` (`-e`, `-x`, `-o errexit`, `-o xtrace`), `trap` (recorded), `exec`.
+//!
+//! bash only: `[[ expression ]]` (`=~` sets `BASH_REMATCH`, read with `${BASH_REMATCH[1]}`,
+//! `${#BASH_REMATCH[@]}`...; regular expressions as glibc reads them, see [`super::posix_re`])
+//! and `$(<file)`. BusyBox ash's `[[` is its `test` up to `]]`; dash has none.
+//!
+//! `set -x` traces each command as the dialect does: bash re-quotes words (`+ echo '[mysqld]'`),
+//! puts each assignment on a line of its own, shows `[[ ]]` tests one by one and command
+//! substitutions one `+` deeper; BusyBox ash quotes its own way and dash not at all.
 //!
 //! Output is a list of [`Chunk`]s stamped with the virtual instant each command finished, so a
 //! container's main shell can put every line into its log at the time it was printed.
@@ -178,11 +186,8 @@ impl Lexer<'_> {
                         true
                     }
                     Tok::Op(o) => *o != ")",
-                    Tok::Word(w) => {
-                        command_start
-                            && (COMMAND_PREFIXES.contains(&w.as_str())
-                                || w.split_once('=').is_some_and(|(n, _)| is_name(n)))
-                    }
+                    // After an assignment (`x=1 [[`), `[[` is a command name, not a keyword.
+                    Tok::Word(w) => command_start && COMMAND_PREFIXES.contains(&w.as_str()),
                     Tok::Redir(..) | Tok::Cond(_) => false,
                 };
             }

@@ -751,6 +751,7 @@ const BUSYBOX_COND_LINES: &[&str] = &[
     "set -o xtrace",
     "x=$(</nonexistent)",
     "set -x; echo \"$(</nonexistent)\" tail",
+    "x=1 [[ a ]]; echo $?",
 ];
 
 /// `sed` through GNU sed 4.9 (with dash) and BusyBox sed (captured with
@@ -932,6 +933,28 @@ fn continued_lines_in_double_quotes_keep_the_next_lines_indentation() {
         (
             "CHANGE MASTER TO X,         MASTER_HOST='mysql-0',       START SLAVE;\n",
             ""
+        )
+    );
+}
+
+/// `bash -xc`, `bash -exc` and bash's `$'...'` quoting of control characters in a trace (the
+/// expected text is bash 5.2's).
+#[test]
+fn bash_x_option_traces_with_ansi_c_quoting() {
+    let mut b = Bench::new();
+    let k = b.container("web-0", "nginx", &[], &[]);
+    let r = b.exec_ok(&k, &["bash", "-xc", "echo hi"]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        ("hi\n", "+ echo hi\n")
+    );
+    let script = "x=$(printf 'a\\001b\\033c'); echo \"$x\" q; false; echo no";
+    let r = b.exec_ok(&k, &["bash", "-exc", script]);
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        (
+            "++ printf 'a\\001b\\033c'\n+ x=$'a\\001b\\Ec'\n+ echo $'a\\001b\\Ec' q\n+ false\n",
+            1
         )
     );
 }

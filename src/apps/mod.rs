@@ -53,7 +53,7 @@ pub const GNU_BASE: &[&str] = &[
     "sh", "bash", "tar", "echo", "cat", "ls", "mkdir", "rm", "rmdir", "touch", "cp", "mv",
     "hostname", "df", "du", "sleep", "env", "printenv", "pwd", "head", "tail", "wc", "grep",
     "date", "id", "whoami", "true", "false", "test", "[", "printf", "uname", "chmod", "chown",
-    "ln", "sort", "tee", "find", "stat", "basename", "dirname", "seq", "tr", "cut", "xargs",
+    "ln", "sort", "tee", "find", "stat", "basename", "dirname", "seq", "tr", "cut", "xargs", "sed",
 ];
 
 /// The Debian base PATH.

@@ -1140,6 +1140,21 @@ fn printf_format(fmt: &str, args: &[String]) -> String {
         let mut it = fmt.chars().peekable();
         let mut used_arg = false;
         while let Some(c) = it.next() {
+            if c == '\\' && it.peek().is_some_and(|d| ('0'..='7').contains(d)) {
+                // `\NNN`: one to three octal digits.
+                let mut v = 0u32;
+                for _ in 0..3 {
+                    match it.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            v = v * 8 + d;
+                            it.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(v).unwrap_or('\0'));
+                continue;
+            }
             if c == '\\' {
                 let mut esc = String::from("\\");
                 if let Some(n) = it.next() {

@@ -1,5 +1,5 @@
 //! The `busybox`, `alpine` and `curlimages/curl` images: a shell ([`sh`]), the file and text
-//! tools ([`coreutils`]), and the network tools ([`net`]: `nslookup`, `wget`, `curl`,
+//! tools ([`coreutils`], [`sed`]), and the network tools ([`net`]: `nslookup`, `wget`, `curl`,
 //! `hostname`, `ping`). The GNU flavour of the same tools (Debian-based images) lives here
 //! too: one implementation, two sets of messages.
 //!
@@ -16,6 +16,8 @@
 
 pub mod coreutils;
 pub mod net;
+pub mod posix_re;
+pub mod sed;
 pub mod sh;
 pub mod tar;
 
@@ -44,7 +46,8 @@ pub const BUSYBOX_APPLETS: &[&str] = &[
     "sh", "ash", "tar", "echo", "cat", "ls", "mkdir", "rm", "rmdir", "touch", "cp", "mv",
     "hostname", "df", "du", "sleep", "env", "printenv", "pwd", "head", "tail", "wc", "grep",
     "date", "id", "whoami", "true", "false", "test", "[", "printf", "uname", "chmod", "chown",
-    "sort", "tee", "stat", "basename", "dirname", "seq", "tr", "cut", "nslookup", "wget", "ping",
+    "sort", "tee", "stat", "basename", "dirname", "seq", "tr", "cut", "sed", "nslookup", "wget",
+    "ping",
 ];
 
 /// The busybox PATH.
@@ -149,6 +152,7 @@ pub fn program(name: &str) -> Option<ProgramFn> {
         "tee" => c::tee,
         "seq" => c::seq,
         "tar" => tar::tar,
+        "sed" => sed::sed,
         "sort" => c::sort,
         "cut" => c::cut,
         "tr" => c::tr,

@@ -7,7 +7,15 @@
 //! `$0`..`$9`), `$(...)`, backticks, `$((...))`, globs, assignments, `export`, `;` `&&` `||`
 //! `|` `!`, redirections (`>`, `>>`, `<`, `2>`, `2>&1`, `>&2`, `&>`), `if`/`elif`/`else`,
 //! `for`, `while`/`until`, `break`/`continue`, `{ }` and `( )` groups, `exit`, `cd`, `test`/`[`,
-//! `read`, `shift`, `set`, `trap` (recorded), `exec`.
+//! `read`, `shift`, `set` (`-e`, `-x`, `-o errexit`, `-o xtrace`), `trap` (recorded), `exec`.
+//!
+//! bash only: `[[ expression ]]` (`=~` sets `BASH_REMATCH`, read with `${BASH_REMATCH[1]}`,
+//! `${#BASH_REMATCH[@]}`...; regular expressions as glibc reads them, see [`super::posix_re`])
+//! and `$(<file)`. BusyBox ash's `[[` is its `test` up to `]]`; dash has none.
+//!
+//! `set -x` traces each command as the dialect does: bash re-quotes words (`+ echo '[mysqld]'`),
+//! puts each assignment on a line of its own, shows `[[ ]]` tests one by one and command
+//! substitutions one `+` deeper; BusyBox ash quotes its own way and dash not at all.
 //!
 //! Output is a list of [`Chunk`]s stamped with the virtual instant each command finished, so a
 //! container's main shell can put every line into its log at the time it was printed.
@@ -91,6 +99,8 @@ enum Tok {
     Op(&'static str),
     Redir(Option<u32>, &'static str),
     Newline,
+    /// bash's `[[ expression ]]`, parsed whole by the lexer.
+    Cond(Box<Cond>),
 }
 
 #[derive(Clone, Debug)]
@@ -98,13 +108,57 @@ enum SynErr {
     Eof(Option<&'static str>),
     Unexpected(String),
     Unterminated,
+    /// `name (` not followed by `)`: a function definition gone wrong (what was found: how
+    /// dash and ash name it, and the token).
+    FuncParen(String, String),
+    /// A malformed `[[ ]]` (bash): the message (none for an empty `[[ ]]`, which bash
+    /// rejects silently), the line, and whether the script ended inside it.
+    Cond(Option<String>, usize, bool),
 }
+
+/// A `[[ ]]` expression (bash). Operands are raw words, expanded when evaluated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Cond {
+    /// `[[ word ]]`: true when not empty.
+    Word(String),
+    /// `-f file`, `-z word`...
+    Unary(String, String),
+    /// `a == b`, `a =~ re`, `a -eq b`...
+    Binary(String, String, String),
+    Not(Box<Cond>),
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+}
+
+/// A token inside `[[ ]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum CondTok {
+    Word(String),
+    Op(&'static str),
+}
+
+const COND_UNARY: &[&str] = &[
+    "-a", "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-k", "-p", "-r", "-s", "-t", "-u", "-w", "-x",
+    "-G", "-L", "-N", "-O", "-S", "-o", "-v", "-R", "-z", "-n",
+];
+
+const COND_BINARY: &[&str] = &[
+    "=", "==", "!=", "=~", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "-ef",
+];
 
 struct Lexer<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
+    /// bash: `[[` opens a conditional command. BusyBox ash reads `[[` as a `test` whose
+    /// `&&`/`||` stay words up to `]]`; dash has no `[[` (a command not found).
+    dialect: Dialect,
 }
+
+/// Words after which the next word starts a command (so `[[` there is the keyword).
+const COMMAND_PREFIXES: &[&str] = &[
+    "if", "then", "else", "elif", "do", "while", "until", "!", "{", "time",
+];
 
 /// The deepest nesting of `$(...)`, groups and compound commands a script may have (deeper
 /// input is refused as a syntax error instead of exhausting the stack).
@@ -119,9 +173,24 @@ fn is_meta(c: u8) -> bool {
 
 impl Lexer<'_> {
     fn tokens(mut self) -> Result<Vec<(Tok, usize)>, SynErr> {
-        let mut out = Vec::new();
+        let mut out: Vec<(Tok, usize)> = Vec::new();
         let mut line = 1;
+        // True where a command starts; inside BusyBox's `[[ ... ]]`.
+        let mut command_start = true;
+        let mut ash_cond = false;
         loop {
+            if let Some((t, _)) = out.last() {
+                command_start = match t {
+                    Tok::Newline => {
+                        ash_cond = false;
+                        true
+                    }
+                    Tok::Op(o) => *o != ")",
+                    // After an assignment (`x=1 [[`), `[[` is a command name, not a keyword.
+                    Tok::Word(w) => command_start && COMMAND_PREFIXES.contains(&w.as_str()),
+                    Tok::Redir(..) | Tok::Cond(_) => false,
+                };
+            }
             while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t') {
                 self.i += 1;
             }
@@ -166,6 +235,14 @@ impl Lexer<'_> {
                 self.i += 1;
                 continue;
             }
+            if ash_cond && (rest.starts_with(b"&&") || rest.starts_with(b"||")) {
+                out.push((
+                    Tok::Word(String::from_utf8_lossy(&rest[..2]).into_owned()),
+                    line,
+                ));
+                self.i += 2;
+                continue;
+            }
             if let Some((op, t)) = ops.iter().find(|(op, _)| rest.starts_with(op.as_bytes())) {
                 out.push((t.clone(), line));
                 self.i += op.len();
@@ -176,6 +253,17 @@ impl Lexer<'_> {
             self.word()?;
             let w = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
             line += w.matches('\n').count();
+            if w == "[[" && command_start && !ash_cond {
+                if self.dialect == Dialect::Bash {
+                    let at = line;
+                    let cond = self.cond(&mut line)?;
+                    out.push((Tok::Cond(Box::new(cond)), at));
+                    continue;
+                }
+                ash_cond = self.dialect == Dialect::Ash;
+            } else if w == "]]" {
+                ash_cond = false;
+            }
             // An IO number: digits right before a redirection.
             if w.bytes().all(|b| b.is_ascii_digit())
                 && w.len() < 3
@@ -309,6 +397,247 @@ impl Lexer<'_> {
         }
         Ok(())
     }
+
+    /// The rest of a `[[ ... ]]` after its `[[`: tokens up to `]]`, parsed. Inside, words are
+    /// not split at `<`, `>`, `(`, `)` as operators would be elsewhere, newlines are blanks,
+    /// and the word after `=~` keeps parentheses and `|` (spaces too, inside parentheses).
+    fn cond(&mut self, line: &mut usize) -> Result<Cond, SynErr> {
+        let mut toks: Vec<CondTok> = Vec::new();
+        loop {
+            while let Some(&c) = self.s.get(self.i) {
+                if c == b'\n' {
+                    *line += 1;
+                } else if c == b'\\' && self.s.get(self.i + 1) == Some(&b'\n') {
+                    *line += 1;
+                    self.i += 1;
+                } else if !matches!(c, b' ' | b'\t') {
+                    break;
+                }
+                self.i += 1;
+            }
+            let Some(&c) = self.s.get(self.i) else {
+                return Err(cond_parse(&toks, false, *line).err().unwrap_or_else(|| {
+                    SynErr::Cond(
+                        Some("unexpected EOF while looking for `]]'".into()),
+                        *line,
+                        true,
+                    )
+                }));
+            };
+            let rest = &self.s[self.i..];
+            let op = ["&&", "||", "(", ")", "<", ">", ";", "|", "&"]
+                .into_iter()
+                .find(|o| rest.starts_with(o.as_bytes()));
+            let after_match = matches!(toks.last(), Some(CondTok::Word(w)) if w == "=~");
+            if let Some(op) = op
+                && !(after_match && matches!(c, b'(' | b'|'))
+            {
+                self.i += op.len();
+                toks.push(CondTok::Op(op));
+                continue;
+            }
+            let start = self.i;
+            if after_match {
+                self.cond_regex_word()?;
+            } else {
+                self.word()?;
+            }
+            let w = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
+            *line += w.matches('\n').count();
+            if w == "]]" {
+                return cond_parse(&toks, true, *line);
+            }
+            toks.push(CondTok::Word(w));
+        }
+    }
+
+    /// The word after `=~`: up to a blank outside parentheses.
+    fn cond_regex_word(&mut self) -> Result<(), SynErr> {
+        let mut depth = 0usize;
+        while let Some(&c) = self.s.get(self.i) {
+            match c {
+                b'(' => {
+                    depth += 1;
+                    self.i += 1;
+                }
+                b')' if depth == 0 => break,
+                b')' => {
+                    depth -= 1;
+                    self.i += 1;
+                }
+                b' ' | b'\t' | b'\n' if depth > 0 => self.i += 1,
+                b' ' | b'\t' | b'\n' | b';' | b'&' | b'<' | b'>' => break,
+                _ => self.one(c)?,
+            }
+        }
+        if depth > 0 {
+            return Err(SynErr::Eof(Some(")")));
+        }
+        Ok(())
+    }
+}
+
+/// Parses the tokens of a `[[ ]]` (`closed`: they ended with `]]`, else the script ended).
+/// The messages are bash 5.2's.
+fn cond_parse(toks: &[CondTok], closed: bool, line: usize) -> Result<Cond, SynErr> {
+    let end = if closed { "]]" } else { "newline" };
+    let mut p = CondParser {
+        toks,
+        i: 0,
+        end,
+        line,
+        eof: !closed,
+    };
+    if toks.is_empty() {
+        return Err(if closed {
+            SynErr::Cond(None, line, false)
+        } else {
+            p.error(0, "unexpected EOF while looking for `]]'".into())
+        });
+    }
+    let c = p.or()?;
+    if p.i < toks.len() {
+        let t = p.show(p.i);
+        return Err(p.error(
+            p.i,
+            format!("syntax error in conditional expression: unexpected token `{t}'"),
+        ));
+    }
+    Ok(c)
+}
+
+struct CondParser<'a> {
+    toks: &'a [CondTok],
+    i: usize,
+    end: &'static str,
+    line: usize,
+    eof: bool,
+}
+
+impl CondParser<'_> {
+    /// The error noticed at token `k` (bash then exits 2 when that is the end of the
+    /// script, else leaves the status as it was).
+    fn error(&self, k: usize, m: String) -> SynErr {
+        SynErr::Cond(Some(m), self.line, self.eof && k >= self.toks.len())
+    }
+
+    /// How bash names the token at `k` in a message.
+    fn show(&self, k: usize) -> String {
+        match self.toks.get(k) {
+            Some(CondTok::Word(w)) => w.clone(),
+            Some(CondTok::Op(o)) => (*o).to_string(),
+            None => self.end.to_string(),
+        }
+    }
+
+    fn is_op(&self, o: &str) -> bool {
+        matches!(self.toks.get(self.i), Some(CondTok::Op(x)) if *x == o)
+    }
+
+    fn or(&mut self) -> Result<Cond, SynErr> {
+        let l = self.and()?;
+        if self.is_op("||") {
+            self.i += 1;
+            let r = self.or()?;
+            return Ok(Cond::Or(Box::new(l), Box::new(r)));
+        }
+        Ok(l)
+    }
+
+    fn and(&mut self) -> Result<Cond, SynErr> {
+        let l = self.term()?;
+        if self.is_op("&&") {
+            self.i += 1;
+            let r = self.and()?;
+            return Ok(Cond::And(Box::new(l), Box::new(r)));
+        }
+        Ok(l)
+    }
+
+    fn term(&mut self) -> Result<Cond, SynErr> {
+        let k = self.i;
+        match self.toks.get(k) {
+            None => Err(self.error(
+                k,
+                format!("unexpected token `{}' in conditional command", self.end),
+            )),
+            Some(CondTok::Op("(")) => {
+                self.i += 1;
+                let c = self.or()?;
+                if !self.is_op(")") {
+                    let t = self.show(self.i);
+                    return Err(self.error(self.i, format!("unexpected token `{t}', expected `)'")));
+                }
+                self.i += 1;
+                Ok(c)
+            }
+            Some(CondTok::Op(o)) => {
+                Err(self.error(k, format!("unexpected token `{o}' in conditional command")))
+            }
+            Some(CondTok::Word(w)) if w == "!" && self.toks.len() > k + 1 => {
+                self.i += 1;
+                Ok(Cond::Not(Box::new(self.term()?)))
+            }
+            Some(CondTok::Word(w)) if COND_UNARY.contains(&w.as_str()) => {
+                let op = w.clone();
+                match self.toks.get(k + 1) {
+                    Some(CondTok::Word(a)) => {
+                        self.i += 2;
+                        Ok(Cond::Unary(op, a.clone()))
+                    }
+                    _ => {
+                        let t = self.show(k + 1);
+                        Err(self.error(
+                            k + 1,
+                            format!("unexpected argument `{t}' to conditional unary operator"),
+                        ))
+                    }
+                }
+            }
+            Some(CondTok::Word(w)) => {
+                let lhs = w.clone();
+                let op = match self.toks.get(k + 1) {
+                    Some(CondTok::Word(o)) if COND_BINARY.contains(&o.as_str()) => o.clone(),
+                    Some(CondTok::Op(o @ ("<" | ">"))) => (*o).to_string(),
+                    None | Some(CondTok::Op("&&" | "||" | ")")) => {
+                        if self.toks.get(k + 1).is_none() && self.eof {
+                            return Err(self.error(
+                                k + 1,
+                                "unexpected token `newline', conditional binary operator expected"
+                                    .into(),
+                            ));
+                        }
+                        self.i += 1;
+                        return Ok(Cond::Word(lhs));
+                    }
+                    Some(CondTok::Op(o)) => {
+                        return Err(self.error(
+                            k + 1,
+                            format!("unexpected token `{o}', conditional binary operator expected"),
+                        ));
+                    }
+                    Some(CondTok::Word(_)) => {
+                        return Err(
+                            self.error(k + 1, "conditional binary operator expected".into())
+                        );
+                    }
+                };
+                match self.toks.get(k + 2) {
+                    Some(CondTok::Word(r)) => {
+                        self.i += 3;
+                        Ok(Cond::Binary(op, lhs, r.clone()))
+                    }
+                    _ => {
+                        let t = self.show(k + 2);
+                        Err(self.error(
+                            k + 2,
+                            format!("unexpected argument `{t}' to conditional binary operator"),
+                        ))
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -339,6 +668,8 @@ enum Kind {
         until: bool,
     },
     Group(List, bool),
+    /// bash's `[[ expression ]]`.
+    Cond(Cond),
 }
 
 #[derive(Clone, Debug)]
@@ -408,6 +739,7 @@ impl Parser {
             Some(Tok::Op(o)) => SynErr::Unexpected((*o).to_string()),
             Some(Tok::Redir(_, o)) => SynErr::Unexpected((*o).to_string()),
             Some(Tok::Newline) => SynErr::Unexpected("newline".into()),
+            Some(Tok::Cond(_)) => SynErr::Unexpected("[[".into()),
         }
     }
 
@@ -569,6 +901,10 @@ impl Parser {
                     until: w == "until",
                 }
             }
+            Some(Tok::Cond(c)) => {
+                self.i += 1;
+                Kind::Cond(*c)
+            }
             Some(Tok::Word(w)) if w == "{" => {
                 self.i += 1;
                 let body = self.list(&["}"])?;
@@ -598,6 +934,24 @@ impl Parser {
                 loop {
                     if self.redirs(&mut redirs)? {
                         continue;
+                    }
+                    if words.len() == 1
+                        && assigns.is_empty()
+                        && redirs.is_empty()
+                        && matches!(self.peek(), Some(Tok::Op("(")))
+                    {
+                        let found = match self.toks.get(self.i + 1).map(|(t, _)| t) {
+                            Some(Tok::Op(")")) | None => None,
+                            Some(Tok::Word(w)) => Some(("word".to_string(), w.clone())),
+                            Some(Tok::Newline) => Some(("newline".into(), "newline".into())),
+                            Some(Tok::Op(o)) | Some(Tok::Redir(_, o)) => {
+                                Some((format!("\"{o}\""), (*o).to_string()))
+                            }
+                            Some(Tok::Cond(_)) => Some(("word".into(), "[[".into())),
+                        };
+                        if let Some((kind, token)) = found {
+                            return Err(SynErr::FuncParen(kind, token));
+                        }
                     }
                     match self.peek().cloned() {
                         Some(Tok::Word(w)) => {
@@ -636,11 +990,12 @@ fn is_name(n: &str) -> bool {
         && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn parse(src: &str) -> Result<List, SynErr> {
+fn parse(src: &str, dialect: Dialect) -> Result<List, SynErr> {
     let toks = Lexer {
         s: src.as_bytes(),
         i: 0,
         depth: 0,
+        dialect,
     }
     .tokens()?;
     let mut p = Parser {
@@ -657,6 +1012,18 @@ fn parse(src: &str) -> Result<List, SynErr> {
 
 // ---------------------------------------------------------------------------------------------
 // Execution
+
+/// One field of an expanded word.
+#[derive(Clone, Debug, Default)]
+struct Field {
+    text: String,
+    /// `text` as a glob pattern (quoted `*?[\` escaped).
+    pattern: String,
+    /// It has an unquoted glob character.
+    glob: bool,
+    /// Which characters of `text` were quoted.
+    quoted: Vec<bool>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Flow {
@@ -689,6 +1056,20 @@ pub struct Shell {
     pending: Vec<Chunk>,
     cwd: String,
     errexit: bool,
+    /// `set -x`.
+    xtrace: bool,
+    /// How many `+` start a trace line (one more inside each command substitution in bash).
+    trace_level: usize,
+    /// How many chunks at the start of the current simple command's output came before the
+    /// command ran (what its expansions printed, its trace line): they go to the shell's
+    /// stderr whatever the command's own redirections say.
+    unrouted: Option<usize>,
+    /// Inside an `if`/`while`/`until` condition, where `set -e` does not apply.
+    condition_depth: usize,
+    /// The last and-or list ended with its final command, not negated: `set -e` applies.
+    errexit_applies: bool,
+    /// Array variables (bash; only `BASH_REMATCH` is ever set).
+    arrays: BTreeMap<String, Vec<String>>,
     source_depth: usize,
     cur_line: usize,
     read_state: Option<(String, usize)>,
@@ -713,6 +1094,12 @@ impl Shell {
             pending: Vec::new(),
             cwd: cx.cwd.clone(),
             errexit: false,
+            xtrace: false,
+            trace_level: 1,
+            unrouted: None,
+            condition_depth: 0,
+            errexit_applies: true,
+            arrays: BTreeMap::new(),
             source_depth: 0,
             cur_line: 1,
             read_state: None,
@@ -729,16 +1116,28 @@ impl Shell {
     /// Runs a script.
     pub fn run_script(&mut self, cx: &mut ExecCx<'_>, src: &str) -> ShellRun {
         let saved = (cx.stdin.clone(), cx.env.clone(), cx.cwd.clone());
-        let run = match parse(src) {
-            Err(e) => ShellRun {
-                chunks: vec![Chunk {
-                    at: cx.now(),
-                    stream: Stream::Stderr,
-                    text: self.syntax_message(&e, src),
-                }],
-                code: 2,
-                forever: false,
-            },
+        let run = match parse(src, self.dialect) {
+            Err(e) => {
+                let text = self.syntax_message(&e, src);
+                ShellRun {
+                    chunks: if text.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![Chunk {
+                            at: cx.now(),
+                            stream: Stream::Stderr,
+                            text,
+                        }]
+                    },
+                    // bash reports a malformed `[[ ]]` and stops with the status it had
+                    // (nothing has run yet: 0), unless the script ended inside it.
+                    code: match e {
+                        SynErr::Cond(_, _, false) => 0,
+                        _ => 2,
+                    },
+                    forever: false,
+                }
+            }
             Ok(list) => {
                 let stdin = cx.stdin.clone();
                 let mut chunks = self.list(cx, &list, &stdin);
@@ -762,6 +1161,8 @@ impl Shell {
     fn syntax_message(&self, e: &SynErr, src: &str) -> String {
         let lines = src.lines().count().max(1);
         match (self.dialect, e) {
+            (_, SynErr::Cond(None, ..)) => String::new(),
+            (_, SynErr::Cond(Some(m), line, _)) => format!("bash: -c: line {line}: {m}\n"),
             (Dialect::Ash, SynErr::Eof(Some(w))) => {
                 format!("sh: syntax error: unexpected end of file (expecting \"{w}\")\n")
             }
@@ -770,6 +1171,15 @@ impl Shell {
             }
             (Dialect::Ash, SynErr::Unexpected(w)) => {
                 format!("sh: syntax error: unexpected \"{w}\"\n")
+            }
+            (Dialect::Ash, SynErr::FuncParen(kind, _)) => {
+                format!("sh: syntax error: unexpected {kind} (expecting \")\")\n")
+            }
+            (Dialect::Dash, SynErr::FuncParen(kind, _)) => {
+                format!("sh: {lines}: Syntax error: {kind} unexpected (expecting \")\")\n")
+            }
+            (Dialect::Bash, SynErr::FuncParen(_, w)) => {
+                self.syntax_message(&SynErr::Unexpected(w.clone()), src)
             }
             (Dialect::Ash, SynErr::Unterminated) => {
                 "sh: syntax error: unterminated quoted string\n".into()
@@ -817,23 +1227,47 @@ impl Shell {
                 break;
             }
             out.extend(self.and_or(cx, ao, stdin));
-            if self.errexit && self.last != 0 && self.flow.is_none() {
+            if self.errexit
+                && self.errexit_applies
+                && self.condition_depth == 0
+                && self.last != 0
+                && self.flow.is_none()
+            {
                 self.flow = Some(Flow::Exit(self.last));
             }
         }
         out
     }
 
+    /// A list run as the condition of `if`, `while` or `until` (`set -e` does not apply).
+    fn condition(
+        &mut self,
+        cx: &mut ExecCx<'_>,
+        list: &List,
+        stdin: &Option<String>,
+    ) -> Vec<Chunk> {
+        self.condition_depth += 1;
+        let out = self.list(cx, list, stdin);
+        self.condition_depth -= 1;
+        out
+    }
+
     fn and_or(&mut self, cx: &mut ExecCx<'_>, ao: &AndOr, stdin: &Option<String>) -> Vec<Chunk> {
         let mut out = self.pipeline(cx, &ao.first, stdin);
-        for (and, p) in &ao.rest {
+        // `set -e` applies only to the last command of the list, and not to a negated one.
+        let mut last_ran = &ao.first;
+        let mut ran_final = ao.rest.is_empty();
+        for (k, (and, p)) in ao.rest.iter().enumerate() {
             if self.flow.is_some() {
                 break;
             }
             if (*and && self.last == 0) || (!*and && self.last != 0) {
                 out.extend(self.pipeline(cx, p, stdin));
+                last_ran = p;
+                ran_final = k + 1 == ao.rest.len();
             }
         }
+        self.errexit_applies = ran_final && !last_ran.neg;
         out
     }
 
@@ -892,8 +1326,22 @@ impl Shell {
             return Vec::new();
         }
         self.cur_line = c.line;
-        // Redirections and builtins resolve relative paths from the shell's directory.
+        // Relative paths (redirections, `test -f`, `$(<file)`) are the shell's own.
         cx.cwd.clone_from(&self.cwd);
+        // A command run while an enclosing simple command is being traced (`. file`) keeps
+        // that command's trace position.
+        let outer_trace = self.unrouted.take();
+        let out = self.command_inner(cx, c, stdin);
+        self.unrouted = outer_trace;
+        out
+    }
+
+    fn command_inner(
+        &mut self,
+        cx: &mut ExecCx<'_>,
+        c: &Command,
+        stdin: &Option<String>,
+    ) -> Vec<Chunk> {
         // Redirections: resolve targets first (truncating files).
         let mut fds = [Target::Out, Target::Out, Target::Err];
         let mut input = stdin.clone();
@@ -963,7 +1411,7 @@ impl Shell {
                 let mut out = Vec::new();
                 let mut done = false;
                 for (cond, body) in arms {
-                    out.extend(self.list(cx, cond, &input));
+                    out.extend(self.condition(cx, cond, &input));
                     if self.flow.is_some() {
                         done = true;
                         break;
@@ -995,7 +1443,17 @@ impl Shell {
                 };
                 let mut out = std::mem::take(&mut self.pending);
                 self.last = 0;
+                let shown = if self.xtrace && self.dialect == Dialect::Bash {
+                    let mut words = vec!["for".to_string(), var.clone(), "in".to_string()];
+                    words.extend(items.iter().map(|w| self.trace_word(w)));
+                    Some(words.join(" "))
+                } else {
+                    None
+                };
                 for it in items {
+                    if let Some(line) = &shown {
+                        out.push(self.trace_chunk(cx, line));
+                    }
                     self.vars.insert(var.clone(), it);
                     out.extend(self.list(cx, body, &input));
                     if self.loop_control() {
@@ -1008,7 +1466,7 @@ impl Shell {
                 let mut out = Vec::new();
                 let mut status = 0;
                 loop {
-                    out.extend(self.list(cx, cond, &input));
+                    out.extend(self.condition(cx, cond, &input));
                     if self.flow.is_some() || (self.last == 0) == *until {
                         break;
                     }
@@ -1026,11 +1484,26 @@ impl Shell {
                 }
                 out
             }
+            Kind::Cond(cond) => self.cond_command(cx, cond),
             Kind::Group(body, sub) => {
                 if *sub {
-                    let saved = (self.vars.clone(), self.exported.clone(), self.cwd.clone());
+                    let saved = (
+                        self.vars.clone(),
+                        self.exported.clone(),
+                        self.cwd.clone(),
+                        self.arrays.clone(),
+                        self.xtrace,
+                        self.errexit,
+                    );
                     let out = self.list(cx, body, &input);
-                    (self.vars, self.exported, self.cwd) = saved;
+                    (
+                        self.vars,
+                        self.exported,
+                        self.cwd,
+                        self.arrays,
+                        self.xtrace,
+                        self.errexit,
+                    ) = saved;
                     if let Some(Flow::Exit(code)) = self.flow {
                         self.last = code;
                         self.flow = None;
@@ -1041,10 +1514,15 @@ impl Shell {
                 }
             }
         };
+        let unrouted = self.unrouted.take().map(|n| early.len()..early.len() + n);
         early.extend(chunks);
         // Route by the fd table.
         let mut out = Vec::new();
-        for mut ch in early {
+        for (k, mut ch) in early.into_iter().enumerate() {
+            if unrouted.as_ref().is_some_and(|r| r.contains(&k)) {
+                out.push(ch);
+                continue;
+            }
             let t = if ch.stream == Stream::Stdout {
                 &fds[1]
             } else {
@@ -1164,6 +1642,15 @@ impl Shell {
             // An expansion error aborted the shell.
             return out;
         }
+        if self.xtrace && (!argv.is_empty() || !values.is_empty()) {
+            let text = self.trace_simple(&values, &argv);
+            out.push(Chunk {
+                at: cx.now(),
+                stream: Stream::Stderr,
+                text,
+            });
+        }
+        self.unrouted = Some(out.len());
         if argv.is_empty() {
             // Assignments only; status is the last command substitution's (or 0).
             let had_subst = assigns
@@ -1357,18 +1844,38 @@ impl Shell {
                 for a in args {
                     self.vars.remove(a);
                     self.exported.remove(a);
+                    self.arrays.remove(a);
                 }
                 ok(String::new())
             }
             "set" => {
                 let mut rest = Vec::new();
                 let mut positional = false;
-                for a in args {
+                let mut it = args.iter();
+                while let Some(a) = it.next() {
                     match a.as_str() {
-                        "-e" => self.errexit = true,
-                        "+e" => self.errexit = false,
-                        "--" => positional = true,
-                        s if s.starts_with('-') || s.starts_with('+') => {}
+                        "--" if !positional => positional = true,
+                        "-o" | "+o" if !positional => {
+                            let on = a == "-o";
+                            match it.next().map(String::as_str) {
+                                Some("errexit") => self.errexit = on,
+                                Some("xtrace") => self.xtrace = on,
+                                _ => {}
+                            }
+                        }
+                        s if !positional
+                            && s.len() > 1
+                            && (s.starts_with('-') || s.starts_with('+')) =>
+                        {
+                            let on = s.starts_with('-');
+                            for f in s[1..].chars() {
+                                match f {
+                                    'e' => self.errexit = on,
+                                    'x' => self.xtrace = on,
+                                    _ => {}
+                                }
+                            }
+                        }
                         _ => {
                             positional = true;
                             rest.push(a.clone());
@@ -1491,6 +1998,38 @@ impl Shell {
                 }
                 ok(String::new())
             }
+            // BusyBox ash's `[[`: `test` up to a closing `]]`, its `&&`/`||` words read as
+            // `-a`/`-o`, `==` a glob match (quoted or not) and `=~` a regex match.
+            "[[" if self.dialect == Dialect::Ash => {
+                let Some((last, inner)) = args.split_last() else {
+                    return Some((String::new(), "sh: missing ]]\n".into(), 2));
+                };
+                if last != "]]" {
+                    return Some((String::new(), "sh: missing ]]\n".into(), 2));
+                }
+                let status = |b: bool| Some((String::new(), String::new(), i32::from(!b)));
+                match inner {
+                    [l, op, r] if op == "==" || op == "!=" => {
+                        status(glob_match(r, l) != (op == "!="))
+                    }
+                    [l, op, r] if op == "=~" => {
+                        use super::posix_re::{Syntax, compile};
+                        match compile(r, Syntax::Extended, false) {
+                            Ok(re) => status(re.is_match(l)),
+                            Err(_) => Some((String::new(), String::new(), 2)),
+                        }
+                    }
+                    _ => {
+                        let mut argv = vec!["test".to_string()];
+                        argv.extend(inner.iter().map(|a| match a.as_str() {
+                            "&&" => "-a".to_string(),
+                            "||" => "-o".to_string(),
+                            _ => a.clone(),
+                        }));
+                        self.builtin(cx, &argv, stdin, line)
+                    }
+                }
+            }
             "[" | "test" => {
                 use super::coreutils::{TestError, run_test};
                 match run_test(cx, name, args) {
@@ -1527,7 +2066,10 @@ impl Shell {
             "exec" => None.or_else(|| {
                 // exec CMD: run it, then the shell is gone.
                 let words: Vec<String> = args.iter().map(|a| super::quote(a)).collect();
+                // `exec` itself was traced.
+                let xtrace = std::mem::replace(&mut self.xtrace, false);
                 let r = self.simple(cx, &[], &words, stdin, line);
+                self.xtrace = xtrace;
                 self.pending = r;
                 self.flow = Some(self.flow.unwrap_or(Flow::Exit(self.last)));
                 Some((String::new(), String::new(), self.last))
@@ -1543,7 +2085,7 @@ impl Shell {
                 match cx.fs().read(&path) {
                     Ok(b) => {
                         let src = String::from_utf8_lossy(&b).into_owned();
-                        match parse(&src) {
+                        match parse(&src, self.dialect) {
                             Ok(l) => {
                                 self.source_depth += 1;
                                 let r = self.list(cx, &l, stdin);
@@ -1588,7 +2130,11 @@ impl Shell {
                 let i: usize = n.parse().ok()?;
                 self.params.get(i.checked_sub(1)?).cloned()
             }
-            n => self.vars.get(n).cloned(),
+            n => self
+                .vars
+                .get(n)
+                .cloned()
+                .or_else(|| self.arrays.get(n).and_then(|a| a.first().cloned())),
         }
     }
 
@@ -1598,10 +2144,15 @@ impl Shell {
             self.exported.clone(),
             self.cwd.clone(),
             self.flow,
+            self.arrays.clone(),
+            (self.xtrace, self.errexit),
         );
         self.flow = None;
+        // bash traces a command substitution one `+` deeper; BusyBox ash and dash do not.
+        let deeper = usize::from(self.dialect == Dialect::Bash);
+        self.trace_level += deeper;
         let mut text = String::new();
-        match parse(src) {
+        match parse(src, self.dialect) {
             Ok(l) => {
                 let stdin = cx.stdin.clone();
                 let chunks = self.list(cx, &l, &stdin);
@@ -1624,8 +2175,18 @@ impl Shell {
                 self.last = 2;
             }
         }
+        self.trace_level -= deeper;
         let forever = self.flow == Some(Flow::Forever);
-        (self.vars, self.exported, self.cwd, self.flow) = saved;
+        let (xtrace, errexit);
+        (
+            self.vars,
+            self.exported,
+            self.cwd,
+            self.flow,
+            self.arrays,
+            (xtrace, errexit),
+        ) = saved;
+        (self.xtrace, self.errexit) = (xtrace, errexit);
         if forever {
             self.flow = Some(Flow::Forever);
         }
@@ -1813,6 +2374,11 @@ impl Shell {
                 let inner: String = s[(i + 2).min(j.min(s.len()))..j.min(s.len())]
                     .iter()
                     .collect();
+                if self.dialect == Dialect::Bash
+                    && let Some(file) = redirect_only(&inner)
+                {
+                    return (Some(self.read_subst_file(cx, &file)), (j + 1).min(s.len()));
+                }
                 (Some(self.subst(cx, &inner)), (j + 1).min(s.len()))
             }
             Some('{') => {
@@ -1822,6 +2388,9 @@ impl Shell {
                 }
                 let inner: String = s[(i + 2).min(s.len())..j.min(s.len())].iter().collect();
                 let end = (j + 1).min(s.len());
+                if let Some(v) = self.subscript(cx, &inner) {
+                    return (v, end);
+                }
                 if let Some(n) = inner.strip_prefix('#') {
                     return (
                         Some(
@@ -1906,29 +2475,58 @@ impl Shell {
         split: bool,
     ) -> Vec<String> {
         let _ = line;
+        let fields = self.expand_fields(cx, raw, split);
+        let mut out = Vec::new();
+        for f in fields {
+            if f.glob && split {
+                let m = self.glob(cx, &f.pattern);
+                if m.is_empty() {
+                    out.push(f.text);
+                } else {
+                    out.extend(m);
+                }
+            } else {
+                out.push(f.text);
+            }
+        }
+        if !split && out.is_empty() {
+            out.push(String::new());
+        }
+        out
+    }
+
+    /// Expands `raw` into one word without splitting or globbing (as inside `[[ ]]`), and
+    /// tells which of its characters were quoted.
+    fn expand_marked(&mut self, cx: &mut ExecCx<'_>, raw: &str) -> (String, Vec<bool>) {
+        let f = self.expand_fields(cx, raw, false).pop().unwrap_or_default();
+        (f.text, f.quoted)
+    }
+
+    fn expand_fields(&mut self, cx: &mut ExecCx<'_>, raw: &str, split: bool) -> Vec<Field> {
         let s: Vec<char> = raw.chars().collect();
-        // Fields: (text, glob pattern, has unquoted glob char, started).
-        let mut fields: Vec<(String, String, bool)> = Vec::new();
-        let mut cur = (String::new(), String::new(), false);
+        let mut fields: Vec<Field> = Vec::new();
+        let mut cur = Field::default();
         let mut started = false;
         let mut i = 0;
         if s.first() == Some(&'~') && (s.len() == 1 || s[1] == '/') {
             let home = self.param("HOME").unwrap_or_else(|| "/root".into());
             for ch in home.chars() {
-                cur.0.push(ch);
-                cur.1.push(ch);
+                cur.text.push(ch);
+                cur.pattern.push(ch);
+                cur.quoted.push(false);
             }
             started = true;
             i = 1;
         }
-        let push_lit = |cur: &mut (String, String, bool), c: char, quoted: bool| {
-            cur.0.push(c);
+        let push_lit = |cur: &mut Field, c: char, quoted: bool| {
+            cur.text.push(c);
+            cur.quoted.push(quoted);
             if quoted && "*?[\\".contains(c) {
-                cur.1.push('\\');
+                cur.pattern.push('\\');
             } else if !quoted && "*?[".contains(c) {
-                cur.2 = true;
+                cur.glob = true;
             }
-            cur.1.push(c);
+            cur.pattern.push(c);
         };
         while i < s.len() {
             let c = s[i];
@@ -1992,8 +2590,10 @@ impl Shell {
                     i = j;
                     let v = v.unwrap_or_default();
                     if !split {
+                        // Unsplit (assignments, `[[ ]]`): the value stays one word, its
+                        // characters unquoted (a pattern to `[[ x == $p ]]`).
                         for ch in v.chars() {
-                            push_lit(&mut cur, ch, true);
+                            push_lit(&mut cur, ch, false);
                         }
                         started = started || !v.is_empty();
                         continue;
@@ -2005,7 +2605,7 @@ impl Shell {
                         if !first && p.is_empty() && k + 1 < parts.len() {
                             continue;
                         }
-                        if !first && (started || !cur.0.is_empty()) {
+                        if !first && (started || !cur.text.is_empty()) {
                             fields.push(std::mem::take(&mut cur));
                             started = false;
                         }
@@ -2027,26 +2627,10 @@ impl Shell {
                 }
             }
         }
-        if started || !cur.0.is_empty() {
+        if started || !cur.text.is_empty() {
             fields.push(cur);
         }
-        let mut out = Vec::new();
-        for (text, pat, glob) in fields {
-            if glob && split {
-                let m = self.glob(cx, &pat);
-                if m.is_empty() {
-                    out.push(text);
-                } else {
-                    out.extend(m);
-                }
-            } else {
-                out.push(text);
-            }
-        }
-        if !split && out.is_empty() {
-            out.push(String::new());
-        }
-        out
+        fields
     }
 
     fn backtick(&mut self, cx: &mut ExecCx<'_>, s: &[char], i: usize) -> (String, usize) {
@@ -2127,6 +2711,396 @@ impl Shell {
         out.sort();
         out
     }
+}
+
+// -- xtrace and [[ ]] ----------------------------------------------------------------------
+
+impl Shell {
+    fn trace_prefix(&self) -> String {
+        format!("{} ", "+".repeat(self.trace_level))
+    }
+
+    /// A trace line (without its prefix) as a chunk on stderr.
+    fn trace_chunk(&self, cx: &ExecCx<'_>, line: &str) -> Chunk {
+        Chunk {
+            at: cx.now(),
+            stream: Stream::Stderr,
+            text: format!("{}{line}\n", self.trace_prefix()),
+        }
+    }
+
+    /// A word as this shell's xtrace shows it.
+    fn trace_word(&self, w: &str) -> String {
+        match self.dialect {
+            Dialect::Bash => bash_trace_quote(w),
+            Dialect::Ash => ash_trace_quote(w),
+            Dialect::Dash => w.to_string(),
+        }
+    }
+
+    /// The trace of a simple command: bash gives each assignment a line of its own, BusyBox
+    /// ash and dash put them before the words on one line.
+    fn trace_simple(&self, assigns: &[(String, String)], argv: &[String]) -> String {
+        let p = self.trace_prefix();
+        if self.dialect == Dialect::Bash {
+            let mut s = String::new();
+            for (n, v) in assigns {
+                let v = if v.is_empty() {
+                    String::new()
+                } else {
+                    bash_trace_quote(v)
+                };
+                s.push_str(&format!("{p}{n}={v}\n"));
+            }
+            if !argv.is_empty() {
+                let words: Vec<String> = argv.iter().map(|w| bash_trace_quote(w)).collect();
+                s.push_str(&format!("{p}{}\n", words.join(" ")));
+            }
+            return s;
+        }
+        let mut words: Vec<String> = assigns
+            .iter()
+            .map(|(n, v)| format!("{n}={}", self.trace_word(v)))
+            .collect();
+        words.extend(argv.iter().map(|w| self.trace_word(w)));
+        format!("{p}{}\n", words.join(" "))
+    }
+
+    /// Runs `[[ expression ]]`: status 0 (true), 1 (false) or 2 (a bad regular expression).
+    fn cond_command(&mut self, cx: &mut ExecCx<'_>, c: &Cond) -> Vec<Chunk> {
+        let r = self.eval_cond(cx, c, false);
+        if self.flow.is_none() {
+            self.last = match r {
+                Ok(true) => 0,
+                Ok(false) => 1,
+                Err(code) => code,
+            };
+        }
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Evaluates `c`; each test bash evaluates is traced as `+ [[ lhs op rhs ]]` (`negated`:
+    /// it is the operand of a `!`, shown in its trace).
+    fn eval_cond(&mut self, cx: &mut ExecCx<'_>, c: &Cond, negated: bool) -> Result<bool, i32> {
+        match c {
+            Cond::And(a, b) => Ok(self.eval_cond(cx, a, false)? && self.eval_cond(cx, b, false)?),
+            Cond::Or(a, b) => Ok(self.eval_cond(cx, a, false)? || self.eval_cond(cx, b, false)?),
+            Cond::Not(t) => {
+                let leaf = matches!(**t, Cond::Word(_) | Cond::Unary(..) | Cond::Binary(..));
+                Ok(!self.eval_cond(cx, t, leaf)?)
+            }
+            Cond::Word(w) => {
+                let v = self.expand_one(cx, w, self.cur_line);
+                self.trace_cond(cx, negated, &["-n", &v]);
+                Ok(!v.is_empty())
+            }
+            Cond::Unary(op, w) => {
+                let v = self.expand_one(cx, w, self.cur_line);
+                self.trace_cond(cx, negated, &[op, &v]);
+                Ok(match op.as_str() {
+                    "-n" => !v.is_empty(),
+                    "-z" => v.is_empty(),
+                    "-v" => self.vars.contains_key(&v) || self.arrays.contains_key(&v),
+                    "-o" => match v.as_str() {
+                        "errexit" => self.errexit,
+                        "xtrace" => self.xtrace,
+                        _ => false,
+                    },
+                    _ => super::coreutils::run_test(cx, "test", &[op.clone(), v]).unwrap_or(false),
+                })
+            }
+            Cond::Binary(op, l, r) => {
+                let lhs = self.expand_one(cx, l, self.cur_line);
+                let (rhs, quoted) = self.expand_marked(cx, r);
+                self.cond_binary(cx, op, &lhs, &rhs, &quoted, negated)
+            }
+        }
+    }
+
+    fn cond_binary(
+        &mut self,
+        cx: &mut ExecCx<'_>,
+        op: &str,
+        lhs: &str,
+        rhs: &str,
+        quoted: &[bool],
+        negated: bool,
+    ) -> Result<bool, i32> {
+        let marked = || rhs.chars().zip(quoted.iter().copied());
+        match op {
+            "=" | "==" | "!=" => {
+                // Quoted characters of the pattern match themselves.
+                let mut pattern = String::new();
+                let mut shown = String::new();
+                for (c, q) in marked() {
+                    if q {
+                        shown.push('\\');
+                        if "*?[\\".contains(c) {
+                            pattern.push('\\');
+                        }
+                    }
+                    pattern.push(c);
+                    shown.push(c);
+                }
+                self.trace_cond(cx, negated, &[lhs, op, &shown]);
+                Ok(glob_match(&pattern, lhs) != (op == "!="))
+            }
+            "=~" => {
+                let mut source = String::new();
+                for (c, q) in marked() {
+                    if q && "\\.[]()*+?{}|^$".contains(c) {
+                        source.push('\\');
+                    }
+                    source.push(c);
+                }
+                self.trace_cond(cx, negated, &[lhs, op, &source]);
+                // A pattern glibc refuses: status 2, silently.
+                let re =
+                    super::posix_re::compile(&source, super::posix_re::Syntax::Extended, false)
+                        .map_err(|_| 2)?;
+                let groups: Vec<String> = match re.captures(lhs) {
+                    Some(caps) => caps
+                        .iter()
+                        .map(|m| m.map_or(String::new(), |m| m.as_str().to_string()))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let hit = !groups.is_empty();
+                self.arrays.insert("BASH_REMATCH".into(), groups);
+                Ok(hit)
+            }
+            "<" | ">" => {
+                self.trace_cond(cx, negated, &[lhs, op, rhs]);
+                Ok(if op == "<" { lhs < rhs } else { lhs > rhs })
+            }
+            "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" => {
+                self.trace_cond(cx, negated, &[lhs, op, rhs]);
+                let a = self.cond_arith(cx, lhs)?;
+                let b = self.cond_arith(cx, rhs)?;
+                Ok(match op {
+                    "-eq" => a == b,
+                    "-ne" => a != b,
+                    "-lt" => a < b,
+                    "-le" => a <= b,
+                    "-gt" => a > b,
+                    _ => a >= b,
+                })
+            }
+            // -nt, -ot, -ef: file times and identities are not modelled.
+            _ => {
+                self.trace_cond(cx, negated, &[lhs, op, rhs]);
+                Ok(false)
+            }
+        }
+    }
+
+    /// An operand of `-eq` and friends: an arithmetic expression (bash reports a bad one
+    /// and the test fails with status 1).
+    fn cond_arith(&mut self, cx: &ExecCx<'_>, expr: &str) -> Result<i64, i32> {
+        if let Some(v) = self.arith(expr) {
+            return Ok(v);
+        }
+        let shown = expr.trim();
+        let words: Vec<&str> = shown.split_whitespace().collect();
+        let msg = if words.len() > 1 {
+            let rest = &shown[shown.find(char::is_whitespace).unwrap_or(0)..];
+            format!(
+                "syntax error in expression (error token is \"{}\")",
+                rest.trim_start()
+            )
+        } else {
+            format!(
+                "syntax error: operand expected (error token is \"{}\")",
+                bash_error_token(shown)
+            )
+        };
+        let line = self.cur_line;
+        self.pending.push(Chunk {
+            at: cx.now(),
+            stream: Stream::Stderr,
+            text: format!("bash: line {line}: [[: {shown}: {msg}\n"),
+        });
+        Err(1)
+    }
+
+    fn trace_cond(&mut self, cx: &ExecCx<'_>, negated: bool, parts: &[&str]) {
+        if !self.xtrace {
+            return;
+        }
+        let mut line = String::from("[[ ");
+        if negated {
+            line.push_str("! ");
+        }
+        let shown: Vec<&str> = parts
+            .iter()
+            .map(|p| if p.is_empty() { "''" } else { *p })
+            .collect();
+        line.push_str(&shown.join(" "));
+        line.push_str(" ]]");
+        let c = self.trace_chunk(cx, &line);
+        self.pending.push(c);
+    }
+
+    /// bash's `$(<file)`: the file's text (trailing newlines dropped) without running
+    /// anything; a missing file is reported and gives the empty string and status 1.
+    fn read_subst_file(&mut self, cx: &mut ExecCx<'_>, word: &str) -> String {
+        let name = self.expand_one(cx, word, self.cur_line);
+        let path = cx.abs(&name);
+        match cx.fs().read(&path) {
+            Ok(b) => {
+                self.last = 0;
+                let mut text = String::from_utf8_lossy(&b).into_owned();
+                while text.ends_with('\n') {
+                    text.pop();
+                }
+                text
+            }
+            Err(e) => {
+                let line = self.cur_line;
+                self.pending.push(Chunk {
+                    at: cx.now(),
+                    stream: Stream::Stderr,
+                    text: format!("bash: line {line}: {name}: {e}\n"),
+                });
+                self.last = 1;
+                String::new()
+            }
+        }
+    }
+
+    /// `${name[sub]}`, `${#name[sub]}`, `${name[@]}`, `${#name[@]}`: an array (only
+    /// `BASH_REMATCH` is one) or a scalar as an array of one. None when `inner` is not
+    /// subscripted.
+    fn subscript(&mut self, cx: &mut ExecCx<'_>, inner: &str) -> Option<Option<String>> {
+        let (count, body) = match inner.strip_prefix('#') {
+            Some(b) => (true, b),
+            None => (false, inner),
+        };
+        let open = body.find('[')?;
+        let name = &body[..open];
+        let sub = body[open + 1..].strip_suffix(']')?;
+        if !is_name(name) {
+            return None;
+        }
+        let elems: Vec<String> = match self.arrays.get(name) {
+            Some(a) => a.clone(),
+            None => self.param(name).into_iter().collect(),
+        };
+        if sub == "@" || sub == "*" {
+            return Some(Some(if count {
+                elems.len().to_string()
+            } else {
+                elems.join(" ")
+            }));
+        }
+        let sub = self.expand_one(cx, sub, self.cur_line);
+        let idx = self.arith(&sub).unwrap_or(0);
+        let idx = if idx < 0 {
+            i64::try_from(elems.len()).unwrap_or(i64::MAX) + idx
+        } else {
+            idx
+        };
+        let v = usize::try_from(idx)
+            .ok()
+            .and_then(|k| elems.get(k).cloned());
+        Some(if count {
+            Some(v.map_or(0, |v| v.chars().count()).to_string())
+        } else {
+            v
+        })
+    }
+}
+
+/// The file of a command substitution that is only an input redirection (`$(<file)`,
+/// `$( < "$f" )`), as a raw word.
+fn redirect_only(inner: &str) -> Option<String> {
+    let toks = Lexer {
+        s: inner.as_bytes(),
+        i: 0,
+        depth: 0,
+        dialect: Dialect::Dash,
+    }
+    .tokens()
+    .ok()?;
+    let toks: Vec<Tok> = toks
+        .into_iter()
+        .map(|(t, _)| t)
+        .filter(|t| *t != Tok::Newline)
+        .collect();
+    match toks.as_slice() {
+        [Tok::Redir(None | Some(0), "<"), Tok::Word(w)] => Some(w.clone()),
+        _ => None,
+    }
+}
+
+/// A word as bash's xtrace shows it: `''` when empty, single-quoted when it holds a
+/// character special to the shell, `$'...'` when it holds a control or non-ASCII byte.
+fn bash_trace_quote(w: &str) -> String {
+    if w.is_empty() {
+        return "''".into();
+    }
+    let mut prev = None;
+    let mut metas = false;
+    for (k, c) in w.chars().enumerate() {
+        metas |= match c {
+            ' ' | '\t' | '\n' | '\'' | '"' | '\\' | '|' | '&' | ';' | '(' | ')' | '<' | '>'
+            | '!' | '{' | '}' | '*' | '[' | '?' | ']' | '^' | '$' | '`' => true,
+            '~' => k == 0 || matches!(prev, Some('=' | ':')),
+            '#' => k == 0,
+            _ => false,
+        };
+        prev = Some(c);
+    }
+    if metas {
+        if w == "'" {
+            return "\\'".into();
+        }
+        return format!("'{}'", w.replace('\'', "'\\''"));
+    }
+    if w.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return w.to_string();
+    }
+    let mut out = String::from("$'");
+    for b in w.bytes() {
+        match b {
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x1b => out.push_str("\\E"),
+            0x0c => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            0x0b => out.push_str("\\v"),
+            0x20..0x7f => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A word as BusyBox ash's xtrace shows it (`maybe_single_quote`): quoted when it holds a
+/// character outside `+,-./0-9:@A-Z]^_a-z`; quotes themselves go in double quotes.
+fn ash_trace_quote(w: &str) -> String {
+    let plain = w.bytes().all(|b| {
+        !(b < b'+' || (b';'..=b'?').contains(&b) || matches!(b, b'[' | b'\\' | b'`') || b > b'z')
+    });
+    if plain {
+        return w.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = w;
+    while !rest.is_empty() {
+        let k = rest.find('\'').unwrap_or(rest.len());
+        if k > 0 {
+            out.push_str(&format!("'{}'", &rest[..k]));
+            rest = &rest[k..];
+        }
+        let q = rest.len() - rest.trim_start_matches('\'').len();
+        if q > 0 {
+            out.push_str(&format!("\"{}\"", &rest[..q]));
+            rest = &rest[q..];
+        }
+    }
+    out
 }
 
 /// The part of a bad arithmetic expression bash quotes: from the operator where an operand
@@ -2287,7 +3261,12 @@ pub fn run_shell_argv(cx: &mut ExecCx<'_>, argv: &[String], deadline: Option<Sim
     let mut script: Option<String> = None;
     while i < args.len() {
         let a = &args[i];
-        if a == "-c" {
+        let is_flags = a.starts_with('-') && a.len() > 1 && !a.starts_with("--");
+        if is_flags {
+            sh.errexit |= a.contains('e');
+            sh.xtrace |= a.contains('x');
+        }
+        if is_flags && a.contains('c') {
             let Some(s) = args.get(i + 1) else {
                 let msg = match d {
                     Dialect::Ash => "sh: -c requires an argument\n".to_string(),
@@ -2315,9 +3294,6 @@ pub fn run_shell_argv(cx: &mut ExecCx<'_>, argv: &[String], deadline: Option<Sim
             );
             break;
         } else if a.starts_with('-') && a.len() > 1 {
-            if a.contains('e') {
-                sh.errexit = true;
-            }
             i += 1;
         } else {
             // A script file.

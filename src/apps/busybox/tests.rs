@@ -498,6 +498,32 @@ mod prop {
             let k = b.container("box", "busybox", &[], &[]);
             let _ = b.exec(&k, &["sh", "-c", &parts.join(" ")], false, None);
         }
+
+        /// `[[`-heavy lines through bash and BusyBox ash.
+        #[test]
+        fn cond_like_lines_never_panic(parts in proptest::collection::vec(prop_oneof![
+            Just("[["), Just("]]"), Just("=~"), Just("=="), Just("!="), Just("-d"), Just("-n"),
+            Just("-eq"), Just("!"), Just("&&"), Just("||"), Just("("), Just(")"), Just("<"),
+            Just("a"), Just("\"x y\""), Just("-([0-9]+)$"), Just("^(.*?)[[:space:]]+"),
+            Just("[[:digit:]]"), Just("${BASH_REMATCH[1]}"), Just("${#BASH_REMATCH[@]}"),
+            Just("$(<f)"), Just("`hostname`"), Just("set -x;"), Just("set -e;"), Just(";"),
+            Just("\n"), Just("if"), Just("then"), Just("fi"), Just("*"), Just("{"), Just("\\"),
+        ], 0..14)) {
+            let line = parts.join(" ");
+            let mut b = Bench::new();
+            let k = b.container("box", "nginx", &[], &[]);
+            let _ = b.exec(&k, &["bash", "-c", &line], false, None);
+            let k = b.container("bb", "busybox", &[], &[]);
+            let _ = b.exec(&k, &["sh", "-c", &line], false, None);
+        }
+
+        #[test]
+        fn random_sed_scripts_never_panic(script in "[ -~\\n]{0,24}", input in "[a-c;/\\n]{0,12}") {
+            let mut b = Bench::new();
+            let k = b.container("box", "nginx", &[], &[]);
+            let _ = b.exec(&k, &["sed", "-E", &script], false, Some(&input));
+            let _ = b.exec(&k, &["sed", &script], false, Some(&input));
+        }
     }
 }
 
@@ -654,5 +680,298 @@ fn redirections_and_test_resolve_paths_from_the_directory_cd_chose() {
     assert_eq!(
         (r.stdout.as_str(), r.stderr.as_str()),
         ("found\na-b\nnot-here\nin\n", "")
+    );
+}
+
+/// Renders every line of `lines` (one `sh -c` script a line) the way `capture-lines.sh`
+/// records the real shells.
+fn render_file_with(lines: &str, image: &str, shell: &str) -> String {
+    let mut out = String::new();
+    for l in lines.lines() {
+        let mut b = Bench::new();
+        let k = b.container("box", image, &[("HOME", "/root")], &[]);
+        let r = b.exec_ok(&k, &[shell, "-c", l]);
+        out.push_str(&format!(
+            "=== {l}\n{}--- err\n{}rc={}\n",
+            r.stdout, r.stderr, r.code
+        ));
+    }
+    out
+}
+
+/// Keeps the records of `capture` whose line is one of `lines` (the cases the model covers
+/// for that shell).
+fn records_of(capture: &str, keep: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let mut on = false;
+    for l in capture.split_inclusive('\n') {
+        if let Some(line) = l.strip_prefix("=== ") {
+            on = keep(line.trim_end_matches('\n'));
+        }
+        if on {
+            out.push_str(l);
+        }
+    }
+    out
+}
+
+/// `[[ ]]`, `BASH_REMATCH`, `$(<file)`, `set -x` and `set -e` through bash 5.2 (captured with
+/// `testdata/capture-lines.sh cond-lines`).
+#[test]
+fn cond_lines_match_real_bash() {
+    let got = render_file_with(include_str!("testdata/cond-lines.txt"), "nginx", "bash");
+    assert_eq!(got, include_str!("testdata/cond-lines.bash-5.2.txt"));
+}
+
+/// The same lines through dash (no `[[`: a command not found) and BusyBox ash (its `[[` is
+/// `test` up to `]]`). Lines where BusyBox's `[[` globs, splits or parses in ways the model
+/// does not follow are left out for it.
+#[test]
+fn cond_lines_match_real_dash_and_busybox_sh() {
+    let lines = include_str!("testdata/cond-lines.txt");
+    assert_eq!(
+        render_file_with(lines, "nginx", "sh"),
+        include_str!("testdata/cond-lines.dash-0.5.12.txt")
+    );
+    // An entry is a whole line, or the start of one when longer than six characters.
+    let covered = |l: &str| {
+        BUSYBOX_COND_LINES
+            .iter()
+            .any(|p| l == *p || (p.len() > 6 && l.starts_with(p)))
+    };
+    let kept: String = lines
+        .lines()
+        .filter(|l| covered(l))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        render_file_with(&kept, "busybox", "sh"),
+        records_of(
+            include_str!("testdata/cond-lines.busybox-1.35.txt"),
+            covered
+        )
+    );
+}
+
+const BUSYBOX_COND_LINES: &[&str] = &[
+    "[[ mysql-12 =~",
+    "[[ a =~ [ ]]",
+    "if [[ $(echo x)",
+    "[[ a = a && b = b ]]",
+    "[[ a",
+    "[[ ]]; echo after",
+    "echo [[ ]]",
+    "set -x; echo \"[mysqld]\"",
+    "set -x; echo $(echo inner)",
+    "set -ex; false && echo no",
+    "set -e; if false",
+    "set -o xtrace",
+    "x=$(</nonexistent)",
+    "set -x; echo \"$(</nonexistent)\" tail",
+    "x=1 [[ a ]]; echo $?",
+];
+
+/// `sed` through GNU sed 4.9 (with dash) and BusyBox sed (captured with
+/// `testdata/capture-lines.sh sed-lines`).
+#[test]
+fn sed_lines_match_real_gnu_sed() {
+    let lines = include_str!("testdata/sed-lines.txt");
+    assert_eq!(
+        render_file_with(lines, "nginx", "sh"),
+        include_str!("testdata/sed-lines.dash-0.5.12.txt")
+    );
+}
+
+/// The capture is BusyBox 1.35's; the busybox image stsim models is 1.37, whose usage text
+/// names it.
+#[test]
+fn sed_lines_match_real_busybox_sed() {
+    let lines = include_str!("testdata/sed-lines.txt");
+    assert_eq!(
+        render_file_with(lines, "busybox", "sh"),
+        include_str!("testdata/sed-lines.busybox-1.35.txt").replace(
+            "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1)",
+            "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC)"
+        )
+    );
+}
+
+/// The scripts of models/managing-stateful-apps/manifests/mysql-statefulset.yaml, as the
+/// images run them (`bash -c`). [`the_manifest_still_runs_these_scripts`] keeps them in step.
+const INIT_MYSQL: &str = r#"set -ex
+# Generate mysql server-id from pod ordinal index.
+[[ `hostname` =~ -([0-9]+)$ ]] || exit 1
+ordinal=${BASH_REMATCH[1]}
+echo [mysqld] > /mnt/conf.d/server-id.cnf
+# Add an offset to avoid reserved server-id=0 value.
+echo server-id=$((100 + $ordinal)) >> /mnt/conf.d/server-id.cnf
+# Copy appropriate conf.d files from config-map to emptyDir.
+if [[ $ordinal -eq 0 ]]; then
+  cp /mnt/config-map/primary.cnf /mnt/conf.d/
+else
+  cp /mnt/config-map/replica.cnf /mnt/conf.d/
+fi
+"#;
+
+/// The xtrabackup sidecar up to where it waits for mysqld: the part that turns a clone's
+/// files into `change_master_to.sql.in`.
+const SIDECAR_CLONE_POSITION: &str = r#"set -ex
+cd /var/lib/mysql
+
+# Determine binlog position of cloned data, if any.
+if [[ -f xtrabackup_slave_info && "x$(<xtrabackup_slave_info)" != "x" ]]; then
+  # XtraBackup already generated a partial "CHANGE MASTER TO" query
+  # because we're cloning from an existing replica. (Need to remove the tailing semicolon!)
+  cat xtrabackup_slave_info | sed -E 's/;$//g' > change_master_to.sql.in
+  # Ignore xtrabackup_binlog_info in this case (it's useless).
+  rm -f xtrabackup_slave_info xtrabackup_binlog_info
+elif [[ -f xtrabackup_binlog_info ]]; then
+  # We're cloning directly from primary. Parse binlog position.
+  [[ `cat xtrabackup_binlog_info` =~ ^(.*?)[[:space:]]+(.*?)$ ]] || exit 1
+  rm -f xtrabackup_binlog_info xtrabackup_slave_info
+  echo "CHANGE MASTER TO MASTER_LOG_FILE='${BASH_REMATCH[1]}',\
+        MASTER_LOG_POS=${BASH_REMATCH[2]}" > change_master_to.sql.in
+fi
+
+"#;
+
+#[test]
+fn the_manifest_still_runs_these_scripts() {
+    let manifest =
+        include_str!("../../../models/managing-stateful-apps/manifests/mysql-statefulset.yaml");
+    let indented = |s: &str| -> String {
+        s.lines()
+            .map(|l| {
+                if l.is_empty() {
+                    "\n".to_string()
+                } else {
+                    format!("          {l}\n")
+                }
+            })
+            .collect()
+    };
+    for script in [INIT_MYSQL, SIDECAR_CLONE_POSITION] {
+        assert!(
+            manifest.contains(&indented(script)),
+            "the manifest's script changed:\n{script}"
+        );
+    }
+}
+
+/// init-mysql on `mysql-1`: the expected stderr is real bash 5.2's, run with `set -ex` and a
+/// `hostname` printing mysql-1.
+#[test]
+fn init_mysql_script_runs_as_bash_does() {
+    let mut b = Bench::new();
+    let k = b.container("mysql-1", "mysql:5.7", &[], &[]);
+    let setup = b.exec_ok(
+        &k,
+        &[
+            "sh",
+            "-c",
+            "mkdir -p /mnt/conf.d /mnt/config-map && printf '# Apply this config only on replicas.\\n[mysqld]\\nsuper-read-only\\n' > /mnt/config-map/replica.cnf && printf '# Apply this config only on the primary.\\n[mysqld]\\nlog-bin\\n' > /mnt/config-map/primary.cnf",
+        ],
+    );
+    assert_eq!(setup.code, 0, "{}", setup.stderr);
+    let r = b.exec_ok(&k, &["bash", "-c", INIT_MYSQL]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.code),
+        (
+            "",
+            "++ hostname\n+ [[ mysql-1 =~ -([0-9]+)$ ]]\n+ ordinal=1\n+ echo '[mysqld]'\n+ echo server-id=101\n+ [[ 1 -eq 0 ]]\n+ cp /mnt/config-map/replica.cnf /mnt/conf.d/\n",
+            0
+        )
+    );
+    let cat = |b: &mut Bench, f: &str| b.exec_ok(&k, &["cat", f]).stdout;
+    assert_eq!(
+        cat(&mut b, "/mnt/conf.d/server-id.cnf"),
+        "[mysqld]\nserver-id=101\n"
+    );
+    assert_eq!(
+        cat(&mut b, "/mnt/conf.d/replica.cnf"),
+        "# Apply this config only on replicas.\n[mysqld]\nsuper-read-only\n"
+    );
+    // A hostname without an ordinal fails the match and exits 1 under set -e.
+    let odd = b.container("mysql", "mysql:5.7", &[], &[]);
+    let r = b.exec_ok(&odd, &["bash", "-c", INIT_MYSQL]);
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        ("++ hostname\n+ [[ mysql =~ -([0-9]+)$ ]]\n+ exit 1\n", 1)
+    );
+}
+
+/// The sidecar's two ways to a replication position (stdout/stderr are real bash 5.2's, with
+/// `cat change_master_to.sql.in` appended to the script).
+#[test]
+fn sidecar_reads_the_clone_position_as_bash_does() {
+    let script = format!("{SIDECAR_CLONE_POSITION}cat change_master_to.sql.in\n");
+    let image = "gcr.io/google-samples/xtrabackup:1.0";
+    let mut b = Bench::new();
+    let k = b.container("mysql-1", image, &[], &[]);
+    let prep = "mkdir -p /var/lib/mysql && printf 'mysql-0-bin.000001\\t154\\n' > /var/lib/mysql/xtrabackup_binlog_info";
+    assert_eq!(b.exec_ok(&k, &["sh", "-c", prep]).code, 0);
+    let r = b.exec_ok(&k, &["bash", "-c", &script]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.code),
+        (
+            "CHANGE MASTER TO MASTER_LOG_FILE='mysql-0-bin.000001',        MASTER_LOG_POS=154\n",
+            "+ cd /var/lib/mysql\n+ [[ -f xtrabackup_slave_info ]]\n+ [[ -f xtrabackup_binlog_info ]]\n++ cat xtrabackup_binlog_info\n+ [[ mysql-0-bin.000001\t154 =~ ^(.*?)[[:space:]]+(.*?)$ ]]\n+ rm -f xtrabackup_binlog_info xtrabackup_slave_info\n+ echo 'CHANGE MASTER TO MASTER_LOG_FILE='\\''mysql-0-bin.000001'\\'',        MASTER_LOG_POS=154'\n+ cat change_master_to.sql.in\n",
+            0
+        )
+    );
+    let k = b.container("mysql-2", image, &[], &[]);
+    let prep = "mkdir -p /var/lib/mysql && cd /var/lib/mysql && printf \"CHANGE MASTER TO MASTER_LOG_FILE='mysql-1-bin.000003', MASTER_LOG_POS=1234;\\n\" > xtrabackup_slave_info && printf 'mysql-1-bin.000003\\t1234\\n' > xtrabackup_binlog_info";
+    assert_eq!(b.exec_ok(&k, &["sh", "-c", prep]).code, 0);
+    let r = b.exec_ok(&k, &["bash", "-c", &script]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.code),
+        (
+            "CHANGE MASTER TO MASTER_LOG_FILE='mysql-1-bin.000003', MASTER_LOG_POS=1234\n",
+            "+ cd /var/lib/mysql\n+ [[ -f xtrabackup_slave_info ]]\n+ [[ xCHANGE MASTER TO MASTER_LOG_FILE='mysql-1-bin.000003', MASTER_LOG_POS=1234; != \\x ]]\n+ cat xtrabackup_slave_info\n+ sed -E 's/;$//g'\n+ rm -f xtrabackup_slave_info xtrabackup_binlog_info\n+ cat change_master_to.sql.in\n",
+            0
+        )
+    );
+    assert_eq!(
+        b.exec_ok(&k, &["ls", "/var/lib/mysql"]).stdout,
+        "change_master_to.sql.in\n"
+    );
+}
+
+/// The sidecar's `mysql -e "$(<change_master_to.sql.in), \ ..."`: the file's text, then each
+/// continued line's indentation.
+#[test]
+fn continued_lines_in_double_quotes_keep_the_next_lines_indentation() {
+    let mut b = Bench::new();
+    let k = b.container("mysql-1", "nginx", &[], &[]);
+    let script = "printf 'CHANGE MASTER TO X\\n' > /tmp/c.in\nprintf '%s\\n' \"$(</tmp/c.in), \\\n        MASTER_HOST='mysql-0', \\\n      START SLAVE;\"";
+    let r = b.exec_ok(&k, &["bash", "-c", script]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        (
+            "CHANGE MASTER TO X,         MASTER_HOST='mysql-0',       START SLAVE;\n",
+            ""
+        )
+    );
+}
+
+/// `bash -xc`, `bash -exc` and bash's `$'...'` quoting of control characters in a trace (the
+/// expected text is bash 5.2's).
+#[test]
+fn bash_x_option_traces_with_ansi_c_quoting() {
+    let mut b = Bench::new();
+    let k = b.container("web-0", "nginx", &[], &[]);
+    let r = b.exec_ok(&k, &["bash", "-xc", "echo hi"]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        ("hi\n", "+ echo hi\n")
+    );
+    let script = "x=$(printf 'a\\001b\\033c'); echo \"$x\" q; false; echo no";
+    let r = b.exec_ok(&k, &["bash", "-exc", script]);
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        (
+            "++ printf 'a\\001b\\033c'\n+ x=$'a\\001b\\Ec'\n+ echo $'a\\001b\\Ec' q\n+ false\n",
+            1
+        )
     );
 }

@@ -27,13 +27,14 @@ fn uuid(cx: &mut AppCx<'_>) -> String {
     for _ in 0..32 {
         hex.push(char::from_digit(cx.rng.below(16) as u32, 16).unwrap_or('0'));
     }
-    // A time-based (version 1) UUID, as 5.7 generates.
+    // A time-based (version 1) UUID, as 5.7 generates: version nibble 1, variant 10xx.
+    let variant = ['8', '9', 'a', 'b'][cx.rng.below(4) as usize];
     format!(
-        "{}-{}-11{}-{}-{}",
+        "{}-{}-11{}-{variant}{}-{}",
         &hex[..8],
         &hex[8..12],
         &hex[12..14],
-        &hex[14..18],
+        &hex[15..18],
         &hex[18..30]
     )
 }

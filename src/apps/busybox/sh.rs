@@ -126,8 +126,10 @@ enum Cond {
     /// `a == b`, `a =~ re`, `a -eq b`...
     Binary(String, String, String),
     Not(Box<Cond>),
-    And(Box<Cond>, Box<Cond>),
-    Or(Box<Cond>, Box<Cond>),
+    /// `a && b && ...`, evaluated left to right while true.
+    And(Vec<Cond>),
+    /// `a || b || ...`, evaluated left to right while false.
+    Or(Vec<Cond>),
 }
 
 /// A token inside `[[ ]]`.
@@ -175,8 +177,9 @@ impl Lexer<'_> {
     fn tokens(mut self) -> Result<Vec<(Tok, usize)>, SynErr> {
         let mut out: Vec<(Tok, usize)> = Vec::new();
         let mut line = 1;
-        // True where a command starts; inside BusyBox's `[[ ... ]]`.
+        // Where a command starts (where `[[` is a keyword).
         let mut command_start = true;
+        // Inside BusyBox's `[[ ... ]]`.
         let mut ash_cond = false;
         loop {
             if let Some((t, _)) = out.last() {
@@ -398,9 +401,10 @@ impl Lexer<'_> {
         Ok(())
     }
 
-    /// The rest of a `[[ ... ]]` after its `[[`: tokens up to `]]`, parsed. Inside, words are
-    /// not split at `<`, `>`, `(`, `)` as operators would be elsewhere, newlines are blanks,
-    /// and the word after `=~` keeps parentheses and `|` (spaces too, inside parentheses).
+    /// The rest of a `[[ ... ]]` after its `[[`: tokens up to `]]`, parsed. Inside, `&&`, `||`,
+    /// `(`, `)`, `<` and `>` are the expression's operators (not lists, groups or
+    /// redirections), newlines are blanks, and the word after `=~` keeps parentheses and `|`
+    /// (blanks too, inside parentheses).
     fn cond(&mut self, line: &mut usize) -> Result<Cond, SynErr> {
         let mut toks: Vec<CondTok> = Vec::new();
         loop {
@@ -484,6 +488,7 @@ fn cond_parse(toks: &[CondTok], closed: bool, line: usize) -> Result<Cond, SynEr
     let mut p = CondParser {
         toks,
         i: 0,
+        depth: 0,
         end,
         line,
         eof: !closed,
@@ -509,6 +514,8 @@ fn cond_parse(toks: &[CondTok], closed: bool, line: usize) -> Result<Cond, SynEr
 struct CondParser<'a> {
     toks: &'a [CondTok],
     i: usize,
+    /// How deeply `(` and `!` nest here.
+    depth: usize,
     end: &'static str,
     line: usize,
     eof: bool,
@@ -535,26 +542,42 @@ impl CondParser<'_> {
     }
 
     fn or(&mut self) -> Result<Cond, SynErr> {
-        let l = self.and()?;
-        if self.is_op("||") {
+        let mut terms = vec![self.and()?];
+        while self.is_op("||") {
             self.i += 1;
-            let r = self.or()?;
-            return Ok(Cond::Or(Box::new(l), Box::new(r)));
+            terms.push(self.and()?);
         }
-        Ok(l)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Cond::Or(terms)
+        })
     }
 
     fn and(&mut self) -> Result<Cond, SynErr> {
-        let l = self.term()?;
-        if self.is_op("&&") {
+        let mut terms = vec![self.term()?];
+        while self.is_op("&&") {
             self.i += 1;
-            let r = self.and()?;
-            return Ok(Cond::And(Box::new(l), Box::new(r)));
+            terms.push(self.term()?);
         }
-        Ok(l)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Cond::And(terms)
+        })
     }
 
     fn term(&mut self) -> Result<Cond, SynErr> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.error(self.i, "expression nested too deeply".into()));
+        }
+        let r = self.term_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn term_inner(&mut self) -> Result<Cond, SynErr> {
         let k = self.i;
         match self.toks.get(k) {
             None => Err(self.error(
@@ -2783,8 +2806,22 @@ impl Shell {
     /// it is the operand of a `!`, shown in its trace).
     fn eval_cond(&mut self, cx: &mut ExecCx<'_>, c: &Cond, negated: bool) -> Result<bool, i32> {
         match c {
-            Cond::And(a, b) => Ok(self.eval_cond(cx, a, false)? && self.eval_cond(cx, b, false)?),
-            Cond::Or(a, b) => Ok(self.eval_cond(cx, a, false)? || self.eval_cond(cx, b, false)?),
+            Cond::And(terms) => {
+                for t in terms {
+                    if !self.eval_cond(cx, t, false)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Cond::Or(terms) => {
+                for t in terms {
+                    if self.eval_cond(cx, t, false)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
             Cond::Not(t) => {
                 let leaf = matches!(**t, Cond::Word(_) | Cond::Unary(..) | Cond::Binary(..));
                 Ok(!self.eval_cond(cx, t, leaf)?)

@@ -588,6 +588,12 @@ fn runaway_scripts_end_without_exhausting_the_stack() {
     assert_eq!(r.code, 2);
     let r = run(&mut b, &k, &"( ".repeat(500));
     assert_eq!(r.code, 2);
+    let deb = b.container("web-0", "nginx", &[], &[]);
+    let nested = format!("[[ {}a ]]", "( ! ".repeat(500));
+    let r = b.exec_ok(&deb, &["bash", "-c", &nested]);
+    assert!(r.stderr.contains("nested too deeply"), "{}", r.stderr);
+    let long = format!("[[ {}a ]]", "a && ".repeat(20_000));
+    assert_eq!(b.exec_ok(&deb, &["bash", "-c", &long]).code, 0);
     let r = run(&mut b, &k, "while true; do :; done");
     assert_eq!(r.code, 130, "an endless loop is cut off as if interrupted");
     assert!(!b.exec_ok(&k, &["env"]).stdout.contains("stsim"));

@@ -17,6 +17,11 @@ SELECT * FROM missing;
 SELECT 1;
 ROLLBACK;
 SELECT count(*) FROM orders;
+SELECT query FROM pg_stat_activity
+ WHERE backend_type = 'client backend';
+BEGIN;
+SELECT count(*) FROM pg_stat_activity WHERE xact_start < query_start;
+COMMIT;
 \dt
 DROP TABLE orders;
 \dt

@@ -2,6 +2,7 @@
 //! `-c` strings, `-f` files, stdin scripts and interactive input, meta-commands, and
 //! printing results in psql's shapes.
 
+use crate::apps::sql::catalog;
 use crate::apps::sql::engine::Session;
 use crate::apps::sql::format::{PrintOpts, error_text, print_result};
 use crate::apps::sql::split::{Item, Pending, split};
@@ -428,6 +429,27 @@ impl Client {
             }
             "d" | "d+" | "dt" => {
                 let want = arg.unwrap_or("").trim_matches('"').to_lowercase();
+                // pg_catalog comes first in the search path; \dt lists only tables.
+                let view = catalog::view(want.strip_prefix("pg_catalog.").unwrap_or(&want));
+                if let Some(v) = view.filter(|_| name != "dt") {
+                    let rows = (v.columns)(be.version().major)
+                        .into_iter()
+                        .map(|(col, ty)| {
+                            [
+                                col.to_string(),
+                                ty.pg_name(),
+                                String::new(),
+                                String::new(),
+                                String::new(),
+                            ]
+                        })
+                        .collect();
+                    let title = format!("View \"pg_catalog.{}\"", v.name);
+                    let mut text = self.describe_columns(rows, &title);
+                    text.push('\n');
+                    self.out.push_str(&text);
+                    return true;
+                }
                 let c = be.cluster();
                 let db = c.databases.get(&sess.db).cloned().unwrap_or_default();
                 let Some(t) = db.tables.get(&want) else {
@@ -456,49 +478,29 @@ impl Client {
                         .push_str(&print_result(&rs, &self.print, Some("List of relations")));
                     return true;
                 }
-                let rs = ResultSet {
-                    cols: vec![
-                        ("Column".into(), Ty::Text),
-                        ("Type".into(), Ty::Text),
-                        ("Collation".into(), Ty::Text),
-                        ("Nullable".into(), Ty::Text),
-                        ("Default".into(), Ty::Text),
-                    ],
-                    rows: t
-                        .columns
-                        .iter()
-                        .map(|c| {
-                            vec![
-                                Some(c.name.clone()),
-                                Some(c.ty.pg_name()),
-                                Some(String::new()),
-                                Some(if c.not_null {
-                                    "not null".into()
-                                } else {
-                                    String::new()
-                                }),
-                                Some(match &c.default {
-                                    None => String::new(),
-                                    Some(ColDefault::Seq(s)) => format!("nextval('{s}'::regclass)"),
-                                    Some(ColDefault::Const(_, shown)) => shown.clone(),
-                                    Some(ColDefault::Now(shown)) => shown.clone(),
-                                }),
-                            ]
-                        })
-                        .collect(),
-                };
-                let mut text = print_result(
-                    &rs,
-                    &PrintOpts {
-                        tuples_only: false,
-                        ..self.print.clone()
-                    },
-                    Some(&format!("Table \"public.{}\"", t.name)),
-                );
-                // \d has no row-count footer; indexes follow instead.
-                if let Some(i) = text.rfind(&format!("({} row", t.columns.len())) {
-                    text.truncate(i);
-                }
+                let rows = t
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        [
+                            c.name.clone(),
+                            c.ty.pg_name(),
+                            String::new(),
+                            if c.not_null {
+                                "not null".into()
+                            } else {
+                                String::new()
+                            },
+                            match &c.default {
+                                None => String::new(),
+                                Some(ColDefault::Seq(s)) => format!("nextval('{s}'::regclass)"),
+                                Some(ColDefault::Const(_, shown)) => shown.clone(),
+                                Some(ColDefault::Now(shown)) => shown.clone(),
+                            },
+                        ]
+                    })
+                    .collect();
+                let mut text = self.describe_columns(rows, &format!("Table \"public.{}\"", t.name));
                 if !t.uniques.is_empty() {
                     text.push_str("Indexes:\n");
                     for u in &t.uniques {
@@ -593,6 +595,34 @@ impl Client {
                 false
             }
         }
+    }
+
+    /// The column table of `\d` (Column, Type, Collation, Nullable, Default) under `title`,
+    /// without a row-count footer: what follows it depends on the relation.
+    fn describe_columns(&self, rows: Vec<[String; 5]>, title: &str) -> String {
+        let count = rows.len();
+        let rs = ResultSet {
+            cols: ["Column", "Type", "Collation", "Nullable", "Default"]
+                .into_iter()
+                .map(|c| (c.to_string(), Ty::Text))
+                .collect(),
+            rows: rows
+                .into_iter()
+                .map(|r| r.into_iter().map(Some).collect())
+                .collect(),
+        };
+        let mut text = print_result(
+            &rs,
+            &PrintOpts {
+                tuples_only: false,
+                ..self.print.clone()
+            },
+            Some(title),
+        );
+        if let Some(i) = text.rfind(&format!("({count} row")) {
+            text.truncate(i);
+        }
+        text
     }
 
     /// Runs a script (stdin or `-f`): statements one by one in autocommit. Returns false
@@ -1013,6 +1043,25 @@ pub fn psql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     run_connected(cx, &o, &t, key, &files, stdin, &v)
 }
 
+/// The client's address and port as the server sees them: `None` over the Unix socket;
+/// the loopback address for `localhost` (libpq tries `::1` first, and the server listens on
+/// `::`); else the address of the pod psql runs in. Linux picks the ephemeral port at random
+/// in 32768-60999; here it is a function of the pod's address and the clock, so that runs
+/// repeat.
+fn client_end(cx: &ExecCx<'_>, t: &Target) -> Option<(String, u16)> {
+    let host = t.host.as_deref().filter(|h| !h.starts_with('/'))?;
+    let addr = match host {
+        "localhost" | "::1" => "::1".to_string(),
+        h if h.starts_with("127.") => "127.0.0.1".to_string(),
+        _ => cx.setup().pod_ip.clone(),
+    };
+    let seed = addr.bytes().fold(cx.now().as_ms(), |h, b| {
+        h.wrapping_mul(31).wrapping_add(u64::from(b))
+    });
+    let port = 32768 + (seed % 28232) as u16;
+    Some((addr, port))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_connected(
     cx: &mut ExecCx<'_>,
@@ -1024,19 +1073,17 @@ fn run_connected(
     v: &PgVersion,
 ) -> ExecResult {
     let now = cx.now();
-    let (pid, srv_version) = with_server(cx.world, &key, now, |srv, _, _| {
-        (srv.pid(), srv.version.clone())
+    let app = cx.var("PGAPPNAME").unwrap_or("psql").to_string();
+    let tcp = client_end(cx, t);
+    let (mut sess, srv_version) = with_server(cx.world, &key, now, |srv, _, _| {
+        let sess = srv.session(&t.user, &t.db, now, &app, tcp);
+        (sess, srv.version.clone())
     })
-    .unwrap_or((100, v.clone()));
-    let mut sess = Session::new(&t.user, &t.db, &srv_version.version_string());
-    {
-        let s2 = with_server(cx.world, &key, now, |srv, _, _| {
-            srv.session(&t.user, &t.db, now)
-        });
-        if let Some(s2) = s2 {
-            sess = s2;
-        }
-    }
+    .unwrap_or_else(|| {
+        let sess = Session::new(&t.user, &t.db, &v.version_string());
+        (sess, v.clone())
+    });
+    let pid = sess.conn.pid;
     let tty = cx.tty;
     let mut c = Client {
         print: o.print.clone(),

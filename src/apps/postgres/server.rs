@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Probe;
 use serde::{Deserialize, Serialize};
 
+use crate::apps::sql::catalog::{BackendType, Connection, Process};
 use crate::apps::sql::engine::Session;
 use crate::apps::sql::{Change, Cluster, Dialect, Engine, Reply};
 use crate::engine::{SimDuration, SimTime};
@@ -89,10 +90,55 @@ pub struct PgServer {
     pub wal_bytes: u64,
     /// Next backend PID.
     pub next_pid: u32,
-    /// The checkpointer's PID.
-    pub checkpointer_pid: u32,
+    /// The PIDs of the postmaster's background processes.
+    pub children: Children,
+}
+
+/// The processes a postmaster forks as it starts, in PostgreSQL 15's order and with
+/// consecutive PIDs: the checkpointer, the background writer, the startup process (which
+/// exits once the server is up), the walwriter, the autovacuum launcher and the logical
+/// replication launcher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Children {
+    /// The checkpointer's PID; the others follow it.
+    pub checkpointer: u32,
+}
+
+impl Children {
+    /// The startup process's PID.
+    pub fn startup(self) -> u32 {
+        self.checkpointer + 2
+    }
+
     /// The logical replication launcher's PID.
-    pub launcher_pid: u32,
+    pub fn launcher(self) -> u32 {
+        self.checkpointer + 5
+    }
+
+    /// The processes that stay, as `pg_stat_activity` lists them: the checkpointer and the
+    /// background writer start with the postmaster at `start`, the others when recovery is
+    /// over and the server accepts connections at `ready`.
+    pub fn processes(self, start: SimTime, ready: SimTime) -> Vec<Process> {
+        let c = self.checkpointer;
+        [
+            (BackendType::Checkpointer, c, start),
+            (BackendType::BackgroundWriter, c + 1, start),
+            (BackendType::Walwriter, c + 3, ready),
+            (BackendType::AutovacuumLauncher, c + 4, ready),
+            (
+                BackendType::LogicalReplicationLauncher,
+                self.launcher(),
+                ready,
+            ),
+        ]
+        .into_iter()
+        .map(|(backend_type, pid, at)| Process {
+            pid,
+            backend_type,
+            start_ms: unix_ms(at),
+        })
+        .collect()
+    }
 }
 
 /// Unix milliseconds of a virtual instant.
@@ -157,11 +203,25 @@ impl PgServer {
         self.next_pid
     }
 
-    /// A session for `user` on `db`.
-    pub fn session(&self, user: &str, db: &str, now: SimTime) -> Session {
+    /// A new backend's session for `user` on `db`, for a client on `tcp` (its address and
+    /// port; `None` over the socket) that calls itself `application_name`.
+    pub fn session(
+        &mut self,
+        user: &str,
+        db: &str,
+        now: SimTime,
+        application_name: &str,
+        tcp: Option<(String, u16)>,
+    ) -> Session {
         let mut s = Session::new(user, db, &self.version.version_string());
         s.synchronous_commit = self.synchronous_commit;
         s.now_ms = unix_ms(now);
+        s.conn = Connection {
+            pid: self.pid(),
+            application_name: application_name.to_string(),
+            tcp,
+            start_ms: unix_ms(now),
+        };
         s
     }
 
@@ -567,6 +627,9 @@ impl AppModel for PostgresModel {
             // Files on the volume.
             let mut cluster = Cluster::initdb(&user, Some(&password));
             let temp_pid = 40 + cx.rng.below(30) as u32;
+            let temp_children = Children {
+                checkpointer: temp_pid + 2,
+            };
             let s0 = at(560);
             let s_ready = at(570);
             let mut lines = vec![format!(
@@ -580,7 +643,7 @@ impl AppModel for PostgresModel {
             ));
             lines.push(format!(
                 "{}LOG:  database system was shut down at {}",
-                PgServer::prefix(now + ms(s0 + 3), temp_pid + 4),
+                PgServer::prefix(now + ms(s0 + 3), temp_children.startup()),
                 stamp_secs(unix_ms(now + ms(at(521))))
             ));
             lines.push(format!(
@@ -608,8 +671,10 @@ impl AppModel for PostgresModel {
                 .and_then(|view| view.list("/docker-entrypoint-initdb.d").ok())
                 .unwrap_or_default();
             let mut engine = Engine::new(cluster, Dialect::Postgres);
+            engine.processes = temp_children.processes(now + ms(s0), now + ms(s_ready));
             let mut ran_any = false;
             let mut script_failed = false;
+            let mut scripts_run = 0;
             for name in &scripts {
                 let path = format!("/docker-entrypoint-initdb.d/{name}");
                 tt += 5;
@@ -622,6 +687,13 @@ impl AppModel for PostgresModel {
                     let text = read_file(cx.world, &path).unwrap_or_default();
                     let mut sess = Session::new(&user, &db, &v.version_string());
                     sess.now_ms = unix_ms(now + ms(tt));
+                    sess.conn = Connection {
+                        pid: temp_children.launcher() + 1 + scripts_run,
+                        application_name: "psql".into(),
+                        tcp: None,
+                        start_ms: sess.now_ms,
+                    };
+                    scripts_run += 1;
                     let (out, err, failed) =
                         super::psql::run_script_offline(&mut engine, &mut sess, &text, &path);
                     if !out.is_empty() {
@@ -677,8 +749,9 @@ impl AppModel for PostgresModel {
                 control,
                 wal_bytes: 0,
                 next_pid: temp_pid + 40,
-                checkpointer_pid: temp_pid + 17,
-                launcher_pid: temp_pid + 22,
+                children: Children {
+                    checkpointer: temp_pid + 17,
+                },
             };
             if let Some(mut view) = cx.world.view(&key, now) {
                 write_initdb_files(&mut view, &pgdata, &v, &auth);
@@ -703,19 +776,19 @@ impl AppModel for PostgresModel {
                 format!(
                     "{}LOG:  background worker \"logical replication launcher\" (PID {}) exited with exit code 1",
                     PgServer::prefix(now + ms(sd + 2), p),
-                    p + 7
+                    temp_children.launcher()
                 ),
                 format!(
                     "{}LOG:  shutting down",
-                    PgServer::prefix(now + ms(sd + 3), p + 2)
+                    PgServer::prefix(now + ms(sd + 3), temp_children.checkpointer)
                 ),
                 format!(
                     "{}LOG:  checkpoint starting: shutdown immediate",
-                    PgServer::prefix(now + ms(sd + 3), p + 2)
+                    PgServer::prefix(now + ms(sd + 3), temp_children.checkpointer)
                 ),
                 format!(
                     "{}LOG:  {}",
-                    PgServer::prefix(now + ms(sd + 6), p + 2),
+                    PgServer::prefix(now + ms(sd + 6), temp_children.checkpointer),
                     checkpoint_complete(3, 2, 0, 0, "0.003")
                 ),
                 format!(
@@ -732,7 +805,7 @@ impl AppModel for PostgresModel {
             );
             let fs = at(850);
             let fpid = 1;
-            let startup_pid = p + 19;
+            let startup_pid = srv.children.startup();
             log.out(
                 fs,
                 &format!(
@@ -800,8 +873,11 @@ impl AppModel for PostgresModel {
             let crashed = control.state != "shut down";
             let base = 40 + cx.rng.below(150);
             let p1 = 1;
-            let startup_pid = pid_base + 7;
-            let ckpt_pid = pid_base + 5;
+            let children = Children {
+                checkpointer: pid_base + 5,
+            };
+            let startup_pid = children.startup();
+            let ckpt_pid = children.checkpointer;
             log.out(10, "\nPostgreSQL Database directory appears to contain a database; Skipping initialization\n");
             let s = base;
             log.out(
@@ -938,8 +1014,7 @@ impl AppModel for PostgresModel {
                 control,
                 wal_bytes: 0,
                 next_pid: pid_base + 10,
-                checkpointer_pid: ckpt_pid,
-                launcher_pid: pid_base + 9,
+                children,
             };
             if crashed && let Some(mut view) = cx.world.view(&key, now) {
                 srv.checkpoint(&mut view, now + ms(r), "in production");
@@ -947,6 +1022,7 @@ impl AppModel for PostgresModel {
         }
         let _ = pid_base;
         srv.ready = now + ms(ready_at);
+        srv.engine.processes = srv.children.processes(srv.start, srv.ready);
         srv.synchronous_commit = !matches!(
             set.get("synchronous_commit").map(String::as_str),
             Some("off" | "false" | "0" | "no")
@@ -1014,7 +1090,7 @@ impl AppModel for PostgresModel {
             }
             srv.stopping = Some(now);
             let p = 1;
-            let c = srv.checkpointer_pid;
+            let c = srv.children.checkpointer;
             let pre = |d: u64, pid: u32| PgServer::prefix(now + ms(d), pid);
             if signal == Signal::Quit {
                 logs.push((
@@ -1045,7 +1121,7 @@ impl AppModel for PostgresModel {
                     format!("{}LOG:  aborting any active transactions", pre(0, p)),
                 ));
             }
-            logs.push((now + ms(4), format!("{}LOG:  background worker \"logical replication launcher\" (PID {}) exited with exit code 1", pre(4, p), srv.launcher_pid)));
+            logs.push((now + ms(4), format!("{}LOG:  background worker \"logical replication launcher\" (PID {}) exited with exit code 1", pre(4, p), srv.children.launcher())));
             logs.push((now + ms(5), format!("{}LOG:  shutting down", pre(5, c))));
             logs.push((
                 now + ms(5),

@@ -783,3 +783,80 @@ mod bad_input {
         }
     }
 }
+
+#[test]
+fn pg_stat_activity_lists_the_server_processes_and_this_session() {
+    let mut p = ready("postgres:13-alpine");
+    // What a real idle server prints to one psql session (the seed's monitoring step).
+    let (out, err, code) = p.psql(&[
+        "-U",
+        "postgres",
+        "-c",
+        "SELECT count(*) FROM pg_stat_activity;",
+    ]);
+    assert_eq!(
+        (out.as_str(), err.as_str(), code),
+        (" count \n-------\n     6\n(1 row)\n\n", "", 0)
+    );
+    let procs = "SELECT pid, usename, backend_type FROM pg_stat_activity WHERE backend_type <> 'client backend';";
+    let listed = p.query(procs);
+    let rows: Vec<&str> = listed.lines().collect();
+    assert_eq!(rows.len(), 5, "{listed}");
+    assert!(
+        rows[1].ends_with("|postgres|logical replication launcher"),
+        "{listed}"
+    );
+    // The same PIDs on every run, and the session's is pg_backend_pid().
+    assert_eq!(ready("postgres:13-alpine").query(procs), listed);
+    assert_eq!(
+        p.query("SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid() AND state = 'active' AND application_name = 'psql' AND client_port = -1 AND query LIKE 'SELECT count(*)%';"),
+        "1\n"
+    );
+    // Over TCP the client's address and port show.
+    let (out, _, _) = p.psql(&[
+        "-h",
+        "localhost",
+        "-U",
+        "postgres",
+        "-tA",
+        "-c",
+        "SELECT client_addr, client_port > 32767 FROM pg_stat_activity WHERE client_addr IS NOT NULL;",
+    ]);
+    assert_eq!(out, "::1|t\n");
+    // A view: described as one, not listed with the tables, not dumped.
+    p.psql(&["-U", "postgres", "-c", "CREATE TABLE t (id INT);"]);
+    let (out, _, _) = p.psql(&["-U", "postgres", "-c", "\\d pg_stat_activity"]);
+    assert!(
+        out.starts_with("                      View \"pg_catalog.pg_stat_activity\"\n      Column      |           Type           | Collation | Nullable | Default \n"),
+        "{out}"
+    );
+    assert!(out.ends_with(" backend_xmin     | xid                      |           |          | \n query            | text                     |           |          | \n backend_type     | text                     |           |          | \n\n"), "{out}");
+    let (out, _, _) = p.psql(&["-U", "postgres", "-c", "\\dt"]);
+    assert!(!out.contains("pg_stat_activity"), "{out}");
+    let dump = p
+        .bench
+        .exec(&p.key, &["pg_dump", "-U", "postgres"], false, None)
+        .unwrap()
+        .stdout;
+    assert!(dump.contains("CREATE TABLE public.t ") && !dump.contains("pg_stat_activity"));
+    // The launcher the view lists is the one the shutdown log names.
+    let launcher = p.query(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = 'logical replication launcher';",
+    );
+    let stop = cx_call(&mut p, |m, cx| m.on_signal(cx, Signal::Int)).expect("exits");
+    p.wait(stop.after.as_ms());
+    assert!(
+        p.logs().contains(&format!(
+            "background worker \"logical replication launcher\" (PID {}) exited with exit code 1",
+            launcher.trim()
+        )),
+        "{}",
+        p.logs()
+    );
+    p.restart_ready(None);
+    // After the restart: new processes, still five of them.
+    assert_eq!(
+        p.query("SELECT count(*) FROM pg_stat_activity WHERE backend_type <> 'client backend';"),
+        "5\n"
+    );
+}

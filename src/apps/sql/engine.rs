@@ -14,6 +14,7 @@ use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Location;
 
+use super::catalog::{self, Connection, Process, SystemView, ViewCx, Write};
 use super::value::{Dec, Ty, Value, parse_ts};
 use super::{
     Change, Cluster, ColDefault, Column, Database, Dialect, Reply, ResultSet, Row, SqlError,
@@ -37,6 +38,8 @@ pub struct Session {
     pub now_ms: i64,
     /// Time the statements slept (`pg_sleep`), milliseconds.
     pub slept_ms: u64,
+    /// The client end (PID, application, address), as `pg_stat_activity` shows it.
+    pub conn: Connection,
 }
 
 impl Session {
@@ -50,6 +53,7 @@ impl Session {
             version: version.into(),
             now_ms: 0,
             slept_ms: 0,
+            conn: Connection::default(),
         }
     }
 }
@@ -63,6 +67,8 @@ pub struct Txn {
     pub failed: bool,
     /// Opened by BEGIN (rather than implicitly for one query string).
     pub explicit: bool,
+    /// When it began (`xact_start`), Unix milliseconds.
+    pub start_ms: i64,
 }
 
 /// The engine: the cluster's live state and the rules to change it.
@@ -72,6 +78,9 @@ pub struct Engine {
     pub cluster: Cluster,
     /// Whose rules and words.
     pub dialect: Dialect,
+    /// The server's processes other than client backends, for the system views (set by the
+    /// server model; empty for an engine without a server).
+    pub processes: Vec<Process>,
 }
 
 /// Converts sqlparser locations (1-based line/column) to 1-based character positions.
@@ -295,7 +304,11 @@ fn like(s: &str, pat: &str, ci: bool) -> bool {
 impl Engine {
     /// An engine over `cluster`.
     pub fn new(cluster: Cluster, dialect: Dialect) -> Engine {
-        Engine { cluster, dialect }
+        Engine {
+            cluster,
+            dialect,
+            processes: Vec::new(),
+        }
     }
 
     fn err_syntax(&self, sql: &str, e: &ParserError) -> SqlError {
@@ -382,6 +395,7 @@ impl Engine {
                     changes: Vec::new(),
                     failed: false,
                     explicit: false,
+                    start_ms: sess.now_ms,
                 });
             }
             match self.statement(sess, st, &src, multi, &mut reply) {
@@ -500,6 +514,12 @@ impl Engine {
         src: &Src<'_>,
     ) -> Result<(String, &'a Table), SqlError> {
         let (qual, name, ident) = table_name(n);
+        // PostgreSQL names a missing relation as it was written, schema included.
+        let shown = match (&qual, self.dialect) {
+            (Some(schema), Dialect::Postgres) => format!("{schema}.{name}"),
+            _ => name.clone(),
+        };
+        let in_catalog = self.dialect == Dialect::Postgres && qual.as_deref() == Some("pg_catalog");
         let db = self.resolve_db(sess, qual)?;
         let pos = ident.and_then(|_| span_pos(src, n));
         let Some(d) = self.cluster.databases.get(&db) else {
@@ -507,13 +527,41 @@ impl Engine {
                 Dialect::Mysql => {
                     SqlError::new(format!("Unknown database '{db}'")).my(1049, "42000")
                 }
-                Dialect::Postgres => self.no_table(&db, &name, pos),
+                Dialect::Postgres => self.no_table(&db, &shown, pos),
             });
         };
         match d.tables.get(&name) {
-            Some(t) => Ok((db, t)),
-            None => Err(self.no_table(&db, &name, pos)),
+            Some(t) if !in_catalog => Ok((db, t)),
+            _ => Err(self.no_table(&db, &shown, pos)),
         }
+    }
+
+    /// The system view a relation name means. PostgreSQL searches `pg_catalog` before the
+    /// schemas of `search_path`, so an unqualified name finds the view even where a table of
+    /// that name exists (`public.<name>` is the table).
+    fn system_view(&self, n: &ObjectName) -> Option<&'static SystemView> {
+        if self.dialect != Dialect::Postgres {
+            return None;
+        }
+        match table_name(n) {
+            (None, name, _) => catalog::view(&name),
+            (Some(schema), name, _) if schema == "pg_catalog" => catalog::view(&name),
+            _ => None,
+        }
+    }
+
+    /// The table a write names; a system view refuses the write as PostgreSQL does.
+    fn table_to_write<'a>(
+        &'a self,
+        sess: &Session,
+        n: &ObjectName,
+        src: &Src<'_>,
+        write: Write,
+    ) -> Result<(String, &'a Table), SqlError> {
+        if let Some(v) = self.system_view(n) {
+            return Err(v.refuse(write));
+        }
+        self.table(sess, n, src)
     }
 
     fn statement(
@@ -554,7 +602,9 @@ impl Engine {
             Statement::Truncate(t) => {
                 let mut targets = Vec::new();
                 for tt in &t.table_names {
-                    let (db, tb) = self.table(sess, &tt.name, src).map_err(|e| e.at(None))?;
+                    let (db, tb) = self
+                        .table_to_write(sess, &tt.name, src, Write::Truncate)
+                        .map_err(|e| e.at(None))?;
                     targets.push((db, tb.name.clone()));
                 }
                 for (db, table) in targets {
@@ -1140,7 +1190,7 @@ impl Engine {
             .at(pos)
         };
         match to {
-            Ty::Int4 | Ty::Int2 | Ty::Int8 => {
+            Ty::Int4 | Ty::Int2 | Ty::Int8 | Ty::Oid | Ty::Xid => {
                 let i = match &v {
                     Value::Int(i) => *i,
                     Value::Num(d) => d.to_i64().ok_or_else(|| {
@@ -1186,6 +1236,11 @@ impl Engine {
                     Ty::Int2 if !(-32768..=32767).contains(&i) => {
                         Err(SqlError::new("smallint out of range"))
                     }
+                    Ty::Oid | Ty::Xid if u32::try_from(i).is_err() => Err(SqlError::new(format!(
+                        "value \"{i}\" is out of range for type {}",
+                        to.pg_name()
+                    ))
+                    .at(pos)),
                     _ => Ok(Value::Int(i)),
                 }
             }
@@ -1214,7 +1269,13 @@ impl Engine {
                 };
                 Ok(Value::Num(d))
             }
-            Ty::Text | Ty::Unknown => Ok(Value::Text(self.text_of(&v, from))),
+            Ty::Text | Ty::Name | Ty::Unknown => Ok(Value::Text(self.text_of(&v, from))),
+            Ty::Inet => match &v {
+                Value::Text(s) => inet_text(s).map(Value::Text).ok_or_else(|| bad(s)),
+                _ => Err(
+                    SqlError::new(format!("cannot cast type {} to inet", from.pg_name())).at(pos),
+                ),
+            },
             Ty::Varchar(_) | Ty::Char(_) => {
                 let s = self.text_of(&v, from);
                 let limit = match to {
@@ -1499,7 +1560,7 @@ impl Engine {
         let TableObject::TableName(tn) = &ins.table else {
             return Err(SqlError::new("syntax error at or near \"FUNCTION\""));
         };
-        let (db, t) = self.table(sess, tn, src)?;
+        let (db, t) = self.table_to_write(sess, tn, src, Write::Insert)?;
         let t = t.clone();
         let targets = self.target_cols(&t, &ins.columns, src)?;
         let Some(source) = &ins.source else {
@@ -1687,7 +1748,7 @@ impl Engine {
         let TableFactor::Table { name, alias, .. } = &up.table.relation else {
             return Err(SqlError::new("syntax error at or near \"(\""));
         };
-        let (db, t) = self.table(sess, name, src)?;
+        let (db, t) = self.table_to_write(sess, name, src, Write::Update)?;
         let t = t.clone();
         let alias = alias.as_ref().map_or(t.name.clone(), |a| fold(&a.name));
         let scope_cols = Self::scope_of(&t, &alias);
@@ -1755,7 +1816,7 @@ impl Engine {
         let Some(TableFactor::Table { name, alias, .. }) = from.first().map(|t| &t.relation) else {
             return Err(SqlError::new("syntax error at end of input"));
         };
-        let (db, t) = self.table(sess, name, src)?;
+        let (db, t) = self.table_to_write(sess, name, src, Write::Delete)?;
         let t = t.clone();
         let alias = alias.as_ref().map_or(t.name.clone(), |a| fold(&a.name));
         let scope_cols = Self::scope_of(&t, &alias);
@@ -1807,6 +1868,9 @@ impl Engine {
                 res.tag = "DROP TABLE".into();
                 let mut drop = Vec::new();
                 for n in names {
+                    if let Some(v) = self.system_view(n) {
+                        return Err(v.refuse(Write::DropTable));
+                    }
                     let (qual, name, _) = table_name(n);
                     let db = self.resolve_db(sess, qual)?;
                     let exists = self
@@ -2008,6 +2072,24 @@ impl Engine {
     ) -> Result<(Vec<ScopeCol>, Vec<Vec<Value>>), SqlError> {
         match f {
             TableFactor::Table { name, alias, .. } => {
+                if let Some(v) = self.system_view(name) {
+                    let a = alias.as_ref().map_or(v.name.to_string(), |a| fold(&a.name));
+                    let cols = (v.columns)(catalog::major_of(&sess.version))
+                        .into_iter()
+                        .map(|(n, ty)| ScopeCol {
+                            table: a.clone(),
+                            name: n.to_string(),
+                            ty,
+                        })
+                        .collect();
+                    let rows = (v.rows)(&ViewCx {
+                        cluster: &self.cluster,
+                        processes: &self.processes,
+                        sess,
+                        query: src.text,
+                    });
+                    return Ok((cols, rows));
+                }
                 let (_, t) = self.table(sess, name, src)?;
                 let a = alias.as_ref().map_or(t.name.clone(), |a| fold(&a.name));
                 let cols = Self::scope_of(t, &a);
@@ -3005,6 +3087,8 @@ impl Engine {
         };
         let comparable = (lt.is_numeric() && rt.is_numeric())
             || (lt.is_text() && rt.is_text())
+            || (lt.is_identifier() && rt.is_int())
+            || (lt.is_int() && rt.is_identifier())
             || lt == rt
             || (matches!(lt, Ty::Timestamp | Ty::Timestamptz | Ty::Date)
                 && matches!(rt, Ty::Timestamp | Ty::Timestamptz | Ty::Date))
@@ -3387,6 +3471,9 @@ impl Engine {
             ("current_schema", 0) => (Value::Text("public".into()), Ty::Text),
             ("pg_reload_conf", 0) => (Value::Bool(true), Ty::Bool),
             ("pg_is_in_recovery", 0) => (Value::Bool(false), Ty::Bool),
+            ("pg_backend_pid", 0) if self.dialect == Dialect::Postgres => {
+                (Value::Int(i64::from(sess.conn.pid)), Ty::Int4)
+            }
             ("pg_backend_pid" | "connection_id", 0) => (Value::Int(100), Ty::Int4),
             ("pg_sleep" | "sleep", 1) => {
                 let secs = to_dec(&argv[0].0)
@@ -3505,6 +3592,23 @@ trait UnwrapNull {
 impl UnwrapNull for Option<Value> {
     fn unwrap_or_default_null(self) -> Value {
         self.unwrap_or(Value::Null)
+    }
+}
+
+/// PostgreSQL's text form of an `inet` input (`10.0.0.1`, `10.0.0.0/8`, `::1`): the
+/// address, and the prefix length unless it covers the whole address; `None` when invalid.
+fn inet_text(s: &str) -> Option<String> {
+    let (addr, prefix) = match s.trim().split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s.trim(), None),
+    };
+    let ip: std::net::IpAddr = addr.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    match prefix.map(str::parse::<u32>) {
+        None => Some(ip.to_string()),
+        Some(Ok(p)) if p == max => Some(ip.to_string()),
+        Some(Ok(p)) if p < max => Some(format!("{ip}/{p}")),
+        Some(_) => None,
     }
 }
 

@@ -243,7 +243,7 @@ fn print_aligned(rs: &ResultSet, o: &PrintOpts, title: Option<&str>) -> String {
             for i in 0..n {
                 let text = cells[i].get(k).copied();
                 let more = k + 1 < cells[i].len();
-                let numeric = rs.cols[i].1.is_numeric();
+                let numeric = rs.cols[i].1.is_right_aligned();
                 let last = i + 1 == n;
                 if i == 0 {
                     line.push(' ');

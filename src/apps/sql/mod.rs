@@ -4,6 +4,7 @@
 //! changes handed back as [`Change`] records for the server to write to its volume.
 //!
 //! - [`value`]: types and values with their text forms.
+//! - [`catalog`]: the system views (`pg_stat_activity`), computed from the server's state.
 //! - [`engine`]: statement execution ([`Engine::query`]).
 //! - [`format`]: psql's output shapes and error rendering.
 //! - [`split`]: psql's statement splitting for scripts and stdin.
@@ -12,6 +13,7 @@
 // only on the failure path, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod catalog;
 pub mod engine;
 pub mod format;
 pub mod split;

@@ -30,6 +30,14 @@ pub enum Ty {
     Timestamptz,
     /// `date`.
     Date,
+    /// `oid`: an object identifier (system views only).
+    Oid,
+    /// `xid`: a transaction identifier (system views only).
+    Xid,
+    /// `name`: a catalog identifier, text for every purpose here (system views only).
+    Name,
+    /// `inet`: an IP address (system views only).
+    Inet,
     /// An untyped string literal, resolved by context.
     Unknown,
 }
@@ -52,6 +60,10 @@ impl Ty {
             Ty::Timestamp => "timestamp without time zone".into(),
             Ty::Timestamptz => "timestamp with time zone".into(),
             Ty::Date => "date".into(),
+            Ty::Oid => "oid".into(),
+            Ty::Xid => "xid".into(),
+            Ty::Name => "name".into(),
+            Ty::Inet => "inet".into(),
             Ty::Unknown => "text".into(),
         }
     }
@@ -82,6 +94,10 @@ impl Ty {
             Ty::Bool => "tinyint(1)".into(),
             Ty::Timestamp | Ty::Timestamptz => "timestamp".into(),
             Ty::Date => "date".into(),
+            Ty::Oid => "int unsigned".into(),
+            Ty::Xid => "bigint unsigned".into(),
+            Ty::Name => "varchar(64)".into(),
+            Ty::Inet => "varchar(45)".into(),
         }
     }
 
@@ -93,6 +109,17 @@ impl Ty {
         )
     }
 
+    /// True for the types psql right-aligns: numbers, and the `oid` and `xid` identifiers
+    /// (`column_type_alignment` in psql's `print.c`).
+    pub fn is_right_aligned(&self) -> bool {
+        self.is_numeric() || matches!(self, Ty::Oid | Ty::Xid)
+    }
+
+    /// True for identifiers that compare with integers but have no arithmetic (`oid`, `xid`).
+    pub fn is_identifier(&self) -> bool {
+        matches!(self, Ty::Oid | Ty::Xid)
+    }
+
     /// True for integer types.
     pub fn is_int(&self) -> bool {
         matches!(self, Ty::Int4 | Ty::Int8 | Ty::Int2)
@@ -100,7 +127,10 @@ impl Ty {
 
     /// True for string types.
     pub fn is_text(&self) -> bool {
-        matches!(self, Ty::Text | Ty::Varchar(_) | Ty::Char(_) | Ty::Unknown)
+        matches!(
+            self,
+            Ty::Text | Ty::Varchar(_) | Ty::Char(_) | Ty::Name | Ty::Unknown
+        )
     }
 }
 

@@ -252,3 +252,197 @@ fn random_text_never_panics_and_errors_are_errors() {
         })
         .unwrap();
 }
+
+/// An engine with a 15 server's background processes, and a psql session on the socket.
+fn pg_with_processes(version: &str) -> (Engine, Session) {
+    use crate::apps::sql::catalog::{BackendType, Connection, Process};
+    let mut e = Engine::new(Cluster::initdb("postgres", Some("pw")), Dialect::Postgres);
+    let start_ms = 1_700_000_000_000;
+    e.processes = [
+        (BackendType::Checkpointer, 31),
+        (BackendType::BackgroundWriter, 32),
+        (BackendType::Walwriter, 34),
+        (BackendType::AutovacuumLauncher, 35),
+        (BackendType::LogicalReplicationLauncher, 36),
+    ]
+    .into_iter()
+    .map(|(backend_type, pid)| Process {
+        pid,
+        backend_type,
+        start_ms,
+    })
+    .collect();
+    let mut s = Session::new("postgres", "postgres", version);
+    s.now_ms = start_ms + 5000;
+    s.conn = Connection {
+        pid: 51,
+        application_name: "psql".into(),
+        tcp: None,
+        start_ms: start_ms + 4990,
+    };
+    (e, s)
+}
+
+#[test]
+fn pg_stat_activity_counts_the_background_processes_and_the_session() {
+    let (mut e, mut s) = pg_with_processes("PostgreSQL 15.17");
+    let mut r = |sql: &str| run(&mut e, &mut s, sql);
+    // What an idle server answers to one psql session (captured on 15.18).
+    assert_eq!(
+        r("SELECT count(*) FROM pg_stat_activity;").0,
+        " count \n-------\n     6\n(1 row)\n\n"
+    );
+    assert_eq!(
+        r("SELECT backend_type FROM pg_stat_activity WHERE backend_type <> 'client backend' ORDER BY 1;").0,
+        "         backend_type         \n------------------------------\n autovacuum launcher\n background writer\n checkpointer\n logical replication launcher\n walwriter\n(5 rows)\n\n"
+    );
+    // Status-slot order: launchers, the client, then the auxiliary processes.
+    assert_eq!(
+        r("SELECT pid, usesysid, usename, wait_event, backend_type FROM pg_stat_activity;").0,
+        " pid | usesysid | usename  |     wait_event      |         backend_type         \n-----+----------+----------+---------------------+------------------------------\n  35 |          |          | AutoVacuumMain      | autovacuum launcher\n  36 |       10 | postgres | LogicalLauncherMain | logical replication launcher\n  51 |       10 | postgres |                     | client backend\n  32 |          |          | BgWriterMain        | background writer\n  31 |          |          | CheckpointerMain    | checkpointer\n  34 |          |          | WalWriterMain       | walwriter\n(6 rows)\n\n"
+    );
+    let sql = "SELECT datid, datname, application_name, client_addr, client_port, state, query FROM pg_stat_activity WHERE pid = pg_backend_pid();";
+    let out = r(sql).0;
+    assert!(
+        out.contains(&format!(
+            "\n     5 | postgres | psql             |             |          -1 | active | {sql}\n(1 row)\n"
+        )),
+        "{out}"
+    );
+    assert_eq!(
+        r("SELECT state, count(*) FROM pg_stat_activity GROUP BY state ORDER BY 1;").0,
+        " state  | count \n--------+-------\n active |     1\n        |     5\n(2 rows)\n\n"
+    );
+    // Background processes have an empty application name and query, and no state.
+    assert_eq!(
+        r("SELECT count(*) FROM pg_stat_activity WHERE application_name = '' AND query = '' AND state IS NULL AND backend_start IS NOT NULL AND xact_start IS NULL;").0,
+        " count \n-------\n     5\n(1 row)\n\n"
+    );
+    assert_eq!(
+        r("SELECT xact_start = query_start AS same, backend_start < query_start AS later FROM pg_stat_activity WHERE backend_type = 'client backend';").0,
+        " same | later \n------+-------\n t    | t\n(1 row)\n\n"
+    );
+}
+
+#[test]
+fn pg_stat_activity_is_in_pg_catalog_of_every_database_and_shadows_public() {
+    let (mut e, mut s) = pg_with_processes("PostgreSQL 15.17");
+    let mut r = |sql: &str| run(&mut e, &mut s, sql);
+    let six = " count \n-------\n     6\n(1 row)\n\n";
+    assert_eq!(
+        r("SELECT count(*) FROM pg_catalog.pg_stat_activity;").0,
+        six
+    );
+    assert_eq!(
+        r("SELECT count(*) FROM PG_STAT_ACTIVITY a JOIN pg_stat_activity b ON a.pid = b.pid;").0,
+        six
+    );
+    assert_eq!(
+        r("SELECT count(*) FROM \"PG_STAT_ACTIVITY\";").1,
+        "ERROR:  relation \"PG_STAT_ACTIVITY\" does not exist\nLINE 1: SELECT count(*) FROM \"PG_STAT_ACTIVITY\";\n                             ^\n"
+    );
+    assert_eq!(
+        r("SELECT * FROM pg_catalog.nosuch;").1,
+        "ERROR:  relation \"pg_catalog.nosuch\" does not exist\nLINE 1: SELECT * FROM pg_catalog.nosuch;\n                      ^\n"
+    );
+    // A table of the same name is public.pg_stat_activity; the bare name is still the view.
+    r("CREATE TABLE pg_stat_activity (a INT);");
+    r("INSERT INTO public.pg_stat_activity VALUES (1);");
+    assert_eq!(r("SELECT count(*) FROM pg_stat_activity;").0, six);
+    assert_eq!(
+        r("SELECT count(*) FROM public.pg_stat_activity;").0,
+        " count \n-------\n     1\n(1 row)\n\n"
+    );
+    assert_eq!(r("DROP TABLE public.pg_stat_activity;").0, "DROP TABLE\n");
+    r("CREATE DATABASE other;");
+    s.db = "other".into();
+    assert_eq!(
+        run(
+            &mut e,
+            &mut s,
+            "SELECT datid, datname FROM pg_stat_activity WHERE datname IS NOT NULL;"
+        )
+        .0,
+        " datid | datname \n-------+---------\n 16384 | other\n(1 row)\n\n"
+    );
+}
+
+#[test]
+fn pg_stat_activity_refuses_writes_with_postgresql_errors() {
+    let (mut e, mut s) = pg_with_processes("PostgreSQL 15.17");
+    let mut r = |sql: &str| run(&mut e, &mut s, sql);
+    let refused = |verb: &str, phrase: &str, op: &str| {
+        format!(
+            "ERROR:  cannot {phrase} view \"pg_stat_activity\"\nDETAIL:  Views that do not select from a single table or view are not automatically updatable.\nHINT:  To enable {verb} the view, provide an INSTEAD OF {op} trigger or an unconditional ON {op} DO INSTEAD rule.\n"
+        )
+    };
+    assert_eq!(
+        r("INSERT INTO pg_stat_activity (pid) VALUES (1);").1,
+        refused("inserting into", "insert into", "INSERT")
+    );
+    assert_eq!(
+        r("UPDATE pg_catalog.pg_stat_activity SET pid = 1;").1,
+        refused("updating", "update", "UPDATE")
+    );
+    assert_eq!(
+        r("DELETE FROM pg_stat_activity;").1,
+        refused("deleting from", "delete from", "DELETE")
+    );
+    assert_eq!(
+        r("TRUNCATE pg_stat_activity;").1,
+        "ERROR:  \"pg_stat_activity\" is not a table\n"
+    );
+    assert_eq!(
+        r("DROP TABLE IF EXISTS pg_stat_activity;").1,
+        "ERROR:  \"pg_stat_activity\" is not a table\nHINT:  Use DROP VIEW to remove a view.\n"
+    );
+    assert_eq!(
+        r("SELECT count(*) FROM pg_stat_activity;").0,
+        " count \n-------\n     6\n(1 row)\n\n"
+    );
+    assert!(e.cluster.databases["postgres"].tables.is_empty());
+}
+
+#[test]
+fn pg_stat_activity_columns_keep_their_postgresql_types() {
+    let (mut e, mut s) = pg_with_processes("PostgreSQL 15.17");
+    let mut r = |sql: &str| run(&mut e, &mut s, sql);
+    assert_eq!(
+        r("SELECT datid + 1 FROM pg_stat_activity;").1,
+        "ERROR:  operator does not exist: oid + integer\nLINE 1: SELECT datid + 1 FROM pg_stat_activity;\n                     ^\nHINT:  No operator matches the given name and argument types. You might need to add explicit type casts.\n"
+    );
+    assert_eq!(
+        r("SELECT datid FROM pg_stat_activity WHERE datid = 'x';").1,
+        "ERROR:  invalid input syntax for type oid: \"x\"\nLINE 1: SELECT datid FROM pg_stat_activity WHERE datid = 'x';\n                                                         ^\n"
+    );
+    assert_eq!(
+        r("SELECT count(*) FROM pg_stat_activity WHERE usesysid = 10 OR client_addr = '10.0.0.1/32';").0,
+        " count \n-------\n     2\n(1 row)\n\n"
+    );
+    assert!(
+        r("SELECT * FROM pg_stat_activity LIMIT 0;")
+            .0
+            .contains(" backend_xmin | query_id | query | backend_type \n")
+    );
+    // 13 has no query_id.
+    let (mut e, mut s) = pg_with_processes("PostgreSQL 13.23 on x86_64-pc-linux-musl");
+    let (out, _) = run(&mut e, &mut s, "SELECT * FROM pg_stat_activity LIMIT 0;");
+    assert!(
+        out.contains(" backend_xmin | query | backend_type \n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn mysql_has_no_pg_stat_activity() {
+    let mut e = Engine::new(Cluster::default(), Dialect::Mysql);
+    e.cluster
+        .databases
+        .insert("shop".into(), Database::default());
+    let mut s = Session::new("root", "shop", "");
+    let r = e.query(&mut s, "SELECT count(*) FROM pg_stat_activity;");
+    assert_eq!(
+        r.error.map(|e| e.message),
+        Some("Table 'shop.pg_stat_activity' doesn't exist".to_string())
+    );
+}

@@ -118,6 +118,21 @@ pub fn program(name: &str) -> Option<ProgramFn> {
         .or_else(|| xtrabackup::program(name))
 }
 
+/// The model of a container of a server image: `server`'s when the container's command runs
+/// the server; otherwise the image's entrypoint `exec`s the command (`kubectl run
+/// --image=redis -- redis-cli ...`, an init container's `bash -c` script), and the shell model
+/// runs it as it would run anywhere.
+pub fn server_or_shell(
+    runs_server: bool,
+    server: impl FnOnce() -> Box<dyn crate::kubelet::AppModel>,
+) -> Box<dyn crate::kubelet::AppModel> {
+    if runs_server {
+        server()
+    } else {
+        Box::new(busybox::ShellModel::default())
+    }
+}
+
 /// The kubelet's application registry with every model stsim has.
 pub fn registry() -> AppRegistry {
     let mut r = AppRegistry::new();

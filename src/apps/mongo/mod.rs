@@ -30,7 +30,13 @@ use server::{MongoServer, Role, host_port, sync_set, with_mongod};
 /// Registers the models of these images.
 pub fn register(reg: &mut AppRegistry) {
     reg.register("mongo", |info: &ContainerInfo<'_>| {
-        Box::new(MongoModel::new(info)) as Box<dyn AppModel>
+        let c = info.container;
+        let runs = mongod_args(
+            c.command.as_deref().unwrap_or_default(),
+            c.args.as_deref().unwrap_or_default(),
+        )
+        .is_some();
+        super::server_or_shell(runs, || Box::new(MongoModel::new(info)))
     });
 }
 
@@ -170,19 +176,13 @@ pub fn mongod_args(command: &[String], args: &[String]) -> Option<MongodArgs> {
 
 /// The kubelet's model of a `mongo` container.
 pub struct MongoModel {
-    /// Another command given to the image (`kubectl run ... -- <client> -h host`, an init
-    /// container's script): the entrypoint execs it, so it runs as a shell would.
-    fallback: Option<super::busybox::ShellModel>,
     port: u16,
 }
 
 impl MongoModel {
     /// A model for the container in `info`.
     pub fn new(_info: &ContainerInfo<'_>) -> MongoModel {
-        MongoModel {
-            fallback: None,
-            port: 27017,
-        }
+        MongoModel { port: 27017 }
     }
 }
 
@@ -201,10 +201,11 @@ impl AppModel for MongoModel {
             &c.command.clone().unwrap_or_default(),
             &c.args.clone().unwrap_or_default(),
         ) else {
-            let mut lr = super::busybox::ShellModel::default();
-            let s = lr.start(cx);
-            self.fallback = Some(lr);
-            return s;
+            // Not reached: the registry runs other commands in the shell model.
+            return Startup {
+                ready_after: Some(SimDuration::ZERO),
+                exit: None,
+            };
         };
         let version = version_for_image(c.image.as_deref().unwrap_or(""));
         let key = cx.key();
@@ -282,10 +283,7 @@ impl AppModel for MongoModel {
         }
     }
 
-    fn probe(&mut self, cx: &mut AppCx<'_>, kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
-        if let Some(lr) = &mut self.fallback {
-            return lr.probe(cx, kind, probe);
-        }
+    fn probe(&mut self, cx: &mut AppCx<'_>, _kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
         let key = cx.key();
         let now = cx.now;
         if let Some(mut ecx) = exec_cx(cx, now) {
@@ -315,10 +313,7 @@ impl AppModel for MongoModel {
         }
     }
 
-    fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {
-        if let Some(lr) = &mut self.fallback {
-            return lr.on_signal(cx, signal);
-        }
+    fn on_signal(&mut self, cx: &mut AppCx<'_>, _signal: Signal) -> Option<Exit> {
         let key = cx.key();
         let now = cx.now;
         // A primary steps down first; the others elect a new primary about 2 s later.

@@ -173,9 +173,14 @@ fn server_stamp(t: SimTime) -> String {
 pub struct MysqlModel {
     version: &'static str,
     runs_server: bool,
-    /// A command that replaced the server (an init container's `bash -c` script, a client
-    /// job) runs as a shell instead.
-    shell: Option<super::busybox::ShellModel>,
+}
+
+/// True when the container's command and args run `mysqld` (through the entrypoint, or
+/// options for it); anything else the entrypoint `exec`s.
+pub fn runs_mysqld(command: &[String], args: &[String]) -> bool {
+    !command.iter().chain(args).next().is_some_and(|c| {
+        !c.starts_with('-') && !c.ends_with("mysqld") && !c.ends_with("docker-entrypoint.sh")
+    })
 }
 
 impl AppModel for MysqlModel {
@@ -188,21 +193,6 @@ impl AppModel for MysqlModel {
                 exit: None,
             };
         };
-        let cmd: Vec<String> = setup
-            .command
-            .iter()
-            .chain(setup.args.iter())
-            .cloned()
-            .collect();
-        if cmd.first().is_some_and(|c| {
-            !c.starts_with('-') && !c.ends_with("mysqld") && !c.ends_with("docker-entrypoint.sh")
-        }) {
-            self.runs_server = false;
-            let mut m = super::busybox::ShellModel::default();
-            let s = m.start(cx);
-            self.shell = Some(m);
-            return s;
-        }
         let env: BTreeMap<String, String> = setup.env.iter().cloned().collect();
         let get = |k: &str| env.get(k).cloned().unwrap_or_default();
         let now = cx.now;
@@ -413,10 +403,7 @@ impl AppModel for MysqlModel {
         }
     }
 
-    fn probe(&mut self, cx: &mut AppCx<'_>, kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
-        if let Some(s) = &mut self.shell {
-            return s.probe(cx, kind, probe);
-        }
+    fn probe(&mut self, cx: &mut AppCx<'_>, _kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
         if !self.runs_server {
             return ProbeAnswer::Success;
         }
@@ -438,9 +425,6 @@ impl AppModel for MysqlModel {
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {
-        if let Some(s) = &mut self.shell {
-            return s.on_signal(cx, signal);
-        }
         if !self.runs_server {
             return Some(Exit::with_code(SimDuration::ZERO, 128 + signal.number()));
         }
@@ -489,10 +473,16 @@ pub fn register(reg: &mut AppRegistry) {
     reg.register("mysql", |info| {
         let image = info.container.image.as_deref().unwrap_or("mysql");
         let r = crate::kubelet::image::ImageRef::parse(image);
-        Box::new(MysqlModel {
-            version: version_of_tag(r.tag()),
-            runs_server: true,
-            shell: None,
+        let c = info.container;
+        let runs = runs_mysqld(
+            c.command.as_deref().unwrap_or_default(),
+            c.args.as_deref().unwrap_or_default(),
+        );
+        super::server_or_shell(runs, || {
+            Box::new(MysqlModel {
+                version: version_of_tag(r.tag()),
+                runs_server: true,
+            })
         })
     });
 }
@@ -1444,17 +1434,16 @@ mod tests {
             image: Some("mysql:8.4".into()),
             ..Default::default()
         };
-        let s = start(&mut bench, &c, false, "8.4.6");
+        let s = start(&mut bench, &c, false);
         (bench, key, s)
     }
 
-    /// Starts a MysqlModel of `version` for container `c` of pod `mysql-0` (uid `uid-mysql-0`),
-    /// whose setup the bench already holds.
+    /// Starts the model the registry picks for container `c` of pod `mysql-0` (uid
+    /// `uid-mysql-0`), whose setup the bench already holds.
     fn start(
         bench: &mut crate::exec::testing::Bench,
         c: &k8s_openapi::api::core::v1::Container,
         is_init: bool,
-        version: &'static str,
     ) -> Startup {
         let mut pod = k8s_openapi::api::core::v1::Pod::default();
         pod.metadata.uid = Some("uid-mysql-0".into());
@@ -1465,6 +1454,7 @@ mod tests {
             restart_count: 0,
             pod_ip: "10.244.1.10",
         };
+        let mut m = crate::apps::registry().model_for(&info);
         let mut cx = AppCx {
             info,
             since_start: SimDuration::ZERO,
@@ -1473,11 +1463,6 @@ mod tests {
             world: &mut bench.world,
             api: &bench.api,
             dns: &mut bench.dns,
-        };
-        let mut m = MysqlModel {
-            version,
-            runs_server: true,
-            shell: None,
         };
         m.start(&mut cx)
     }
@@ -1508,7 +1493,7 @@ mod tests {
             command: Some(vec!["bash".into(), "-c".into(), script.into()]),
             ..Default::default()
         };
-        let s = start(&mut bench, &c, true, "8.0.43");
+        let s = start(&mut bench, &c, true);
         assert_eq!(s.exit.map(|e| e.code), Some(3));
         let logs: Vec<String> = bench
             .world

@@ -66,7 +66,6 @@ fn boot57(bench: &mut Bench, key: &ContainerKey, pod: &str) -> SimTime {
     let mut m = MysqlModel {
         version: "5.7.44",
         runs_server: true,
-        shell: None,
     };
     let s = m.start(&mut cx);
     assert_eq!(s.exit, None);

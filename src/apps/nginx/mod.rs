@@ -124,7 +124,14 @@ pub fn version(image: &str) -> String {
 /// Registers the models of these images.
 pub fn register(reg: &mut AppRegistry) {
     for name in ["nginx", "nginx-slim"] {
-        reg.register(name, |_| Box::new(NginxModel::default()));
+        reg.register(name, |info| {
+            let c = info.container;
+            let runs = runs_nginx_server(
+                c.command.as_deref().unwrap_or_default(),
+                c.args.as_deref().unwrap_or_default(),
+            );
+            super::server_or_shell(runs, || Box::new(NginxModel::default()))
+        });
     }
 }
 
@@ -388,9 +395,14 @@ pub fn handle(
 /// The nginx container's main process.
 #[derive(Default)]
 pub struct NginxModel {
-    /// A command that replaced nginx (`command: [sh, -c, ...]`) runs as a shell instead.
-    shell: Option<super::busybox::ShellModel>,
     version: String,
+}
+
+/// True when the container's command and args run nginx (a command that replaced it,
+/// `command: [sh, -c, ...]`, runs in the shell model).
+pub fn runs_nginx_server(command: &[String], args: &[String]) -> bool {
+    let argv: Vec<String> = command.iter().chain(args.iter()).cloned().collect();
+    runs_nginx(&argv) && !(command.is_empty() && !args.is_empty() && !runs_nginx(args))
 }
 
 fn runs_nginx(command: &[String]) -> bool {
@@ -404,15 +416,6 @@ fn runs_nginx(command: &[String]) -> bool {
 impl AppModel for NginxModel {
     fn start(&mut self, cx: &mut AppCx<'_>) -> Startup {
         let image = cx.info.container.image.clone().unwrap_or_default();
-        let command = cx.info.container.command.clone().unwrap_or_default();
-        let args = cx.info.container.args.clone().unwrap_or_default();
-        let argv: Vec<String> = command.iter().chain(args.iter()).cloned().collect();
-        if !runs_nginx(&argv) || (command.is_empty() && !args.is_empty() && !runs_nginx(&args)) {
-            let mut m = super::busybox::ShellModel::default();
-            let s = m.start(cx);
-            self.shell = Some(m);
-            return s;
-        }
         self.version = version(&image);
         let slim = crate::kubelet::image::ImageRef::parse(&image).short_name() == "nginx-slim";
         let t = log_time(cx.now);
@@ -472,10 +475,7 @@ impl AppModel for NginxModel {
         }
     }
 
-    fn probe(&mut self, cx: &mut AppCx<'_>, kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
-        if let Some(s) = &mut self.shell {
-            return s.probe(cx, kind, probe);
-        }
+    fn probe(&mut self, cx: &mut AppCx<'_>, _kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
         let port_ok = |p: &IntOrString| match p {
             IntOrString::Int(i) => *i == 80,
             IntOrString::String(s) => s == "http" || s == "web" || s == "80",
@@ -522,9 +522,6 @@ impl AppModel for NginxModel {
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {
-        if let Some(s) = &mut self.shell {
-            return s.on_signal(cx, signal);
-        }
         let t = log_time(cx.now);
         let mut lines = Vec::new();
         match signal {

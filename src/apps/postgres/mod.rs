@@ -95,7 +95,14 @@ pub fn register(reg: &mut AppRegistry) {
     reg.register("postgres", |info| {
         let image = info.container.image.as_deref().unwrap_or("postgres");
         let r = crate::kubelet::image::ImageRef::parse(image);
-        Box::new(server::PostgresModel::with_version(version_of_tag(r.tag())))
+        let c = info.container;
+        let runs = server::runs_postgres(
+            c.command.as_deref().unwrap_or_default(),
+            c.args.as_deref().unwrap_or_default(),
+        );
+        super::server_or_shell(runs, || {
+            Box::new(server::PostgresModel::with_version(version_of_tag(r.tag())))
+        })
     });
 }
 

@@ -324,11 +324,37 @@ pub fn with_server<R>(
 /// The model of a postgres container.
 pub struct PostgresModel {
     version: PgVersion,
-    /// True when the container runs the server (not an overridden command).
+    /// True when the container runs the server.
     runs_server: bool,
-    /// Another command given to the image (`kubectl run ... -- psql -h db`, an init
-    /// container's script): the entrypoint execs it, so it runs as a shell would.
-    shell: Option<crate::apps::busybox::ShellModel>,
+}
+
+/// What the container runs: the entrypoint's `"$@"` (the CMD `postgres` by default, options
+/// alone go to `postgres`), or the command that replaced the entrypoint.
+pub fn container_argv(command: &[String], args: &[String]) -> Vec<String> {
+    let mut argv: Vec<String> = command.to_vec();
+    let args = if args.is_empty() && command.is_empty() {
+        vec!["postgres".to_string()]
+    } else {
+        args.to_vec()
+    };
+    if argv.is_empty() || argv[0].ends_with("docker-entrypoint.sh") {
+        argv = args;
+        if argv.first().is_some_and(|a| a.starts_with('-')) {
+            argv.insert(0, "postgres".into());
+        }
+    } else {
+        argv.extend(args);
+    }
+    argv
+}
+
+/// True when the container runs the server; docker-entrypoint.sh ends with `exec "$@"` for
+/// anything else.
+pub fn runs_postgres(command: &[String], args: &[String]) -> bool {
+    container_argv(command, args)
+        .first()
+        .map(|a| crate::exec::program_name(a))
+        == Some("postgres")
 }
 
 impl PostgresModel {
@@ -342,7 +368,6 @@ impl PostgresModel {
         PostgresModel {
             version,
             runs_server: true,
-            shell: None,
         }
     }
 }
@@ -497,29 +522,8 @@ impl AppModel for PostgresModel {
                 exit: None,
             };
         };
-        // The command: entrypoint + args, or an override.
-        let mut argv: Vec<String> = setup.command.clone();
-        let args = if setup.args.is_empty() && setup.command.is_empty() {
-            vec!["postgres".to_string()]
-        } else {
-            setup.args.clone()
-        };
-        if argv.is_empty() || argv[0].ends_with("docker-entrypoint.sh") {
-            argv = args;
-            if argv.first().is_some_and(|a| a.starts_with('-')) {
-                argv.insert(0, "postgres".into());
-            }
-        } else {
-            argv.extend(args);
-        }
-        if argv.first().map(|a| crate::exec::program_name(a)) != Some("postgres") {
-            // docker-entrypoint.sh ends with `exec "$@"` for anything but the server.
-            self.runs_server = false;
-            let mut shell = crate::apps::busybox::ShellModel::default();
-            let started = shell.start(cx);
-            self.shell = Some(shell);
-            return started;
-        }
+        // The registry gives any other command the shell model (`server_or_shell`).
+        let argv = container_argv(&setup.command, &setup.args);
         let env: BTreeMap<String, String> = crate::exec::images::image_env(&setup.image)
             .into_iter()
             .chain(setup.env.iter().cloned())
@@ -1053,10 +1057,7 @@ impl AppModel for PostgresModel {
         }
     }
 
-    fn probe(&mut self, cx: &mut AppCx<'_>, kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
-        if let Some(shell) = &mut self.shell {
-            return shell.probe(cx, kind, probe);
-        }
+    fn probe(&mut self, cx: &mut AppCx<'_>, _kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
         if !self.runs_server {
             return ProbeAnswer::Success;
         }
@@ -1076,9 +1077,6 @@ impl AppModel for PostgresModel {
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {
-        if let Some(shell) = &mut self.shell {
-            return shell.on_signal(cx, signal);
-        }
         if !self.runs_server {
             return Some(Exit::with_code(SimDuration::ZERO, 128 + signal.number()));
         }

@@ -34,7 +34,13 @@ use server::RedisServer;
 /// Registers the models of these images.
 pub fn register(reg: &mut AppRegistry) {
     reg.register("redis", |info: &ContainerInfo<'_>| {
-        Box::new(RedisModel::new(info)) as Box<dyn AppModel>
+        let c = info.container;
+        let runs = server_argv(
+            c.command.as_deref().unwrap_or_default(),
+            c.args.as_deref().unwrap_or_default(),
+        )
+        .is_some();
+        super::server_or_shell(runs, || Box::new(RedisModel::new(info)))
     });
 }
 
@@ -290,9 +296,6 @@ fn build_config(
 
 /// The kubelet's model of a `redis` container.
 pub struct RedisModel {
-    /// Another command given to the image (`kubectl run ... -- <client> -h host`, an init
-    /// container's script): the entrypoint execs it, so it runs as a shell would.
-    fallback: Option<super::busybox::ShellModel>,
     ready_after: SimDuration,
     port: u16,
 }
@@ -301,7 +304,6 @@ impl RedisModel {
     /// A model for the container in `info`.
     pub fn new(_info: &ContainerInfo<'_>) -> RedisModel {
         RedisModel {
-            fallback: None,
             ready_after: SimDuration::from_ms(2),
             port: 6379,
         }
@@ -316,10 +318,11 @@ impl AppModel for RedisModel {
         let command = c.command.clone().unwrap_or_default();
         let args = c.args.clone().unwrap_or_default();
         let Some(argv) = server_argv(&command, &args) else {
-            let mut lr = super::busybox::ShellModel::default();
-            let s = lr.start(cx);
-            self.fallback = Some(lr);
-            return s;
+            // Not reached: the registry runs other commands in the shell model.
+            return Startup {
+                ready_after: Some(SimDuration::ZERO),
+                exit: None,
+            };
         };
         let image = c.image.clone().unwrap_or_default();
         let version = version_for_image(&image);
@@ -416,10 +419,7 @@ impl AppModel for RedisModel {
         }
     }
 
-    fn probe(&mut self, cx: &mut AppCx<'_>, kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
-        if let Some(lr) = &mut self.fallback {
-            return lr.probe(cx, kind, probe);
-        }
+    fn probe(&mut self, cx: &mut AppCx<'_>, _kind: ProbeKind, probe: &Probe) -> ProbeAnswer {
         let key = cx.key();
         let now = cx.now;
         let alive = cli::with_server(cx.world, &key, now, |s, view| s.cron(view, now)).is_some();
@@ -448,9 +448,6 @@ impl AppModel for RedisModel {
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {
-        if let Some(lr) = &mut self.fallback {
-            return lr.on_signal(cx, signal);
-        }
         let key = cx.key();
         let now = cx.now;
         match signal {

@@ -107,6 +107,18 @@ pub enum ProbeAnswer {
     NoResponse,
 }
 
+impl ProbeAnswer {
+    /// What a probe of a server sees: success when it accepts connections, else the
+    /// kubelet's connection-refused failure for this probe.
+    pub fn accepting(accepting: bool, probe: &Probe, pod_ip: &str) -> ProbeAnswer {
+        if accepting {
+            ProbeAnswer::Success
+        } else {
+            ProbeAnswer::Failure(connection_refused(probe, pod_ip))
+        }
+    }
+}
+
 /// How a process ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Exit {

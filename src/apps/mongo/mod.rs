@@ -303,14 +303,7 @@ impl AppModel for MongoModel {
             .get(&key)
             .and_then(|p| p.listening.get(&self.port))
             .is_some_and(|t| *t <= now);
-        if listening {
-            ProbeAnswer::Success
-        } else {
-            ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
-                probe,
-                cx.info.pod_ip,
-            ))
-        }
+        ProbeAnswer::accepting(listening, probe, cx.info.pod_ip)
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, _signal: Signal) -> Option<Exit> {

@@ -414,14 +414,7 @@ impl AppModel for MysqlModel {
             .get(&key)
             .and_then(|p| p.state.downcast_ref::<MysqlServer>())
             .is_some_and(|s| cx.now >= s.ready && s.stopping.is_none());
-        if ready {
-            ProbeAnswer::Success
-        } else {
-            ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
-                probe,
-                cx.info.pod_ip,
-            ))
-        }
+        ProbeAnswer::accepting(ready, probe, cx.info.pod_ip)
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {

@@ -1067,13 +1067,11 @@ impl AppModel for PostgresModel {
             srv.flush_due(view, now);
             (srv.avail(now), srv.temp_only(now))
         });
-        match avail {
-            Some((Avail::Ready, false)) => ProbeAnswer::Success,
-            _ => ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
-                probe,
-                cx.info.pod_ip,
-            )),
-        }
+        ProbeAnswer::accepting(
+            matches!(avail, Some((Avail::Ready, false))),
+            probe,
+            cx.info.pod_ip,
+        )
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {

@@ -437,14 +437,7 @@ impl AppModel for RedisModel {
             .get(&key)
             .and_then(|p| p.listening.get(&self.port))
             .is_some_and(|t| *t <= now);
-        if alive && listening {
-            ProbeAnswer::Success
-        } else {
-            ProbeAnswer::Failure(crate::kubelet::app::connection_refused(
-                probe,
-                cx.info.pod_ip,
-            ))
-        }
+        ProbeAnswer::accepting(alive && listening, probe, cx.info.pod_ip)
     }
 
     fn on_signal(&mut self, cx: &mut AppCx<'_>, signal: Signal) -> Option<Exit> {

@@ -1653,6 +1653,19 @@ mod tests {
             "--",
             "#",
             "/*",
+            "CHANGE MASTER TO",
+            "MASTER_HOST='mysql-0.mysql'",
+            "MASTER_LOG_POS=154",
+            "MASTER_USER=root",
+            "START SLAVE",
+            "STOP SLAVE",
+            "RESET SLAVE",
+            "SHOW SLAVE STATUS",
+            "SHOW MASTER STATUS",
+            "SHOW STATUS LIKE",
+            "'Threads%'",
+            "\\G",
+            "EXIT",
         ];
 
         fn check(sql: &str) -> Result<(), TestCaseError> {

@@ -105,7 +105,9 @@ pub(super) fn container_status(
             cs.image_id = run.image_id.clone();
             cs.container_id = Some(run.id.clone());
             cs.started = Some(ctr.is_started());
-            cs.ready = ctr.is_ready();
+            // A regular init container is ready only once it exited 0 (prober manager's
+            // UpdatePodStatus); while it runs, the pod is not Initialized.
+            cs.ready = !(ctr.is_init && !ctr.sidecar) && ctr.is_ready();
         }
         (_, Some(t)) => {
             match &ctr.reason {

@@ -335,6 +335,27 @@ fn init_containers_run_in_order_before_the_app_container() {
         Some("containers with incomplete status: [init-b]".into())
     )));
     assert_eq!(inits.last().unwrap().0, "True");
+    // While an init container runs it is not ready, and the pod is not Initialized (a long
+    // init container, the MySQL clone, used to show PodInitializing while it ran).
+    let mut saw_running = false;
+    for (_, p) in d.watch("p") {
+        let st = p.status.clone().unwrap_or_default();
+        let running = st
+            .init_container_statuses
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| s.state.as_ref().is_some_and(|x| x.running.is_some()))
+            .collect::<Vec<_>>();
+        for s in &running {
+            saw_running = true;
+            assert!(!s.ready, "{} runs, yet is ready", s.name);
+            assert_eq!(
+                condition(&p, "Initialized").map(|c| c.status),
+                Some("False".into())
+            );
+        }
+    }
+    assert!(saw_running);
     let p = d.pod("p");
     let inits = p.status.unwrap().init_container_statuses.unwrap();
     assert_eq!(inits.len(), 2);

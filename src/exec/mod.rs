@@ -102,6 +102,9 @@ pub struct ExecCx<'a> {
     pub env: BTreeMap<String, String>,
     /// The working directory.
     pub cwd: String,
+    /// What the running program wrote to standard error before anything else (a client's
+    /// start-up warning): a shell puts it before the program's other output in a log.
+    pub early_stderr: String,
 }
 
 impl<'a> ExecCx<'a> {
@@ -144,6 +147,7 @@ impl<'a> ExecCx<'a> {
             stdin,
             env,
             cwd,
+            early_stderr: String::new(),
         })
     }
 
@@ -265,6 +269,17 @@ pub fn lookup(name: &str) -> Option<ProgramFn> {
 /// Runs `argv` in the context's container: the image must have the program (its
 /// [`images::toolset`]) and stsim must implement it.
 pub fn run_in(cx: &mut ExecCx<'_>, argv: &[String]) -> Result<ExecResult, StartError> {
+    let (early, mut r) = run_in_order(cx, argv)?;
+    r.stderr.insert_str(0, &early);
+    Ok(r)
+}
+
+/// [`run_in`], with what the program wrote to standard error before its other output kept
+/// apart (see [`ExecCx::early_stderr`]).
+pub fn run_in_order(
+    cx: &mut ExecCx<'_>,
+    argv: &[String],
+) -> Result<(String, ExecResult), StartError> {
     let Some(arg0) = argv.first() else {
         return Err(StartError(
             "OCI runtime exec failed: exec failed: unable to start container process: exec: \"\": executable file not found in $PATH: unknown".to_string(),
@@ -284,5 +299,8 @@ pub fn run_in(cx: &mut ExecCx<'_>, argv: &[String]) -> Result<ExecResult, StartE
         )));
     }
     let f = lookup(name).expect("checked above");
-    Ok(f(cx, argv))
+    let saved = std::mem::take(&mut cx.early_stderr);
+    let r = f(cx, argv);
+    let early = std::mem::replace(&mut cx.early_stderr, saved);
+    Ok((early, r))
 }

@@ -1751,9 +1751,12 @@ impl Shell {
             }
             return out;
         }
-        let r = match crate::exec::run_in(cx, &argv) {
-            Ok(r) => r,
-            Err(_) => crate::exec::ExecResult::fail(self.not_found(&name, line), 127),
+        let (early, r) = match crate::exec::run_in_order(cx, &argv) {
+            Ok(x) => x,
+            Err(_) => (
+                String::new(),
+                crate::exec::ExecResult::fail(self.not_found(&name, line), 127),
+            ),
         };
         if let Some(d) = self.deadline
             && cx.now() > d
@@ -1761,6 +1764,13 @@ impl Shell {
             self.flow = Some(Flow::Forever);
         }
         let at = cx.now();
+        if !early.is_empty() {
+            out.push(Chunk {
+                at,
+                stream: Stream::Stderr,
+                text: early,
+            });
+        }
         if !r.stdout.is_empty() {
             out.push(Chunk {
                 at,

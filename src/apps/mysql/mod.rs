@@ -742,7 +742,8 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     let mut err = String::new();
     let mut out = String::new();
     if password.is_some() {
-        err.push_str(
+        // Printed at start-up, before any result.
+        cx.early_stderr.push_str(
             "mysql: [Warning] Using a password on the command line interface can be insecure.\n",
         );
     }
@@ -1291,7 +1292,7 @@ pub fn mysqladmin(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     }
     let mut err = String::new();
     if password.as_deref().is_some_and(|p| !p.is_empty()) {
-        err.push_str("mysqladmin: [Warning] Using a password on the command line interface can be insecure.\n");
+        cx.early_stderr.push_str("mysqladmin: [Warning] Using a password on the command line interface can be insecure.\n");
     }
     let shown = host.clone().unwrap_or_else(|| "localhost".into());
     match mysql_connect(
@@ -1497,6 +1498,22 @@ mod tests {
             .map(|l| l.text.clone())
             .collect();
         assert_eq!(logs, ["configured"]);
+    }
+
+    #[test]
+    fn the_password_warning_comes_before_the_results() {
+        // mysql prints its warning at start-up: in a merged stream (a container's log, 2>&1)
+        // it precedes the rows. It used to come after them.
+        let (mut bench, key, s) = boot(&[("MYSQL_ROOT_PASSWORD", "rootpass")]);
+        bench.now += s.ready_after.unwrap();
+        let r = bench.exec_ok(
+            &key,
+            &["bash", "-c", "mysql -uroot -prootpass -e 'SELECT 1' 2>&1"],
+        );
+        assert_eq!(
+            r.stdout,
+            "mysql: [Warning] Using a password on the command line interface can be insecure.\n1\n1\n"
+        );
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub(super) fn container_status(
             cs.started = Some(ctr.is_started());
             // A regular init container is ready only once it exited 0 (prober manager's
             // UpdatePodStatus); while it runs, the pod is not Initialized.
-            cs.ready = !(ctr.is_init && !ctr.sidecar) && ctr.is_ready();
+            cs.ready = (ctr.sidecar || !ctr.is_init) && ctr.is_ready();
         }
         (_, Some(t)) => {
             match &ctr.reason {

@@ -595,6 +595,13 @@ impl View<'_> {
         self.fs_mut(&r)?.write(&r.inner, data, now)
     }
 
+    /// Creates a symbolic link at `path` pointing at `target`.
+    pub fn symlink(&mut self, path: &str, target: &str) -> Result<(), FsError> {
+        let r = self.resolve(path);
+        let now = self.now;
+        self.fs_mut(&r)?.symlink(&r.inner, target, now)
+    }
+
     /// Appends to a file.
     pub fn append(&mut self, path: &str, data: &[u8]) -> Result<(), FsError> {
         let r = self.resolve(path);

@@ -879,7 +879,11 @@ fn copy_tree(cx: &mut ExecCx<'_>, from: &str, to: &str) -> Result<(), (String, F
             Ok(())
         }
         Node::File { data, .. } => cx.fs().write(to, &data).map_err(|e| (to.to_string(), e)),
-        Node::Symlink { .. } => Ok(()),
+        // Recursive cp (-P, its default with -r) and mv copy a link as a link.
+        Node::Symlink { target, .. } => cx
+            .fs()
+            .symlink(to, &target)
+            .map_err(|e| (to.to_string(), e)),
     }
 }
 

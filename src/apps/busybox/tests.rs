@@ -981,3 +981,36 @@ fn bash_x_option_traces_with_ansi_c_quoting() {
         )
     );
 }
+
+#[test]
+fn recursive_cp_and_mv_keep_links_as_links() {
+    // `cp -r` (GNU and BusyBox default to -P with -r) and `mv` copy a link, not what it points
+    // at; the links of a secret volume's tree used to vanish from the copy.
+    let mut b = Bench::new();
+    let k = b.container("box", "busybox", &[], &[]);
+    let now = b.now;
+    {
+        let mut v = b.world.view(&k, now).unwrap();
+        v.mkdir("/src/..data", 0o755, true).unwrap();
+        v.write("/src/..data/key", b"v\n").unwrap();
+        v.symlink("/src/key", "..data/key").unwrap();
+    }
+    let r = run(
+        &mut b,
+        &k,
+        "cp -r /src /copy; ls -l /copy/key; cat /copy/key; mv /copy /moved; ls -l /moved/key",
+    );
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}{}", r.stdout, r.stderr);
+    assert!(
+        lines[0].starts_with('l') && lines[0].ends_with("/copy/key -> ..data/key"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1], "v");
+    assert!(
+        lines[2].ends_with("/moved/key -> ..data/key"),
+        "{}",
+        lines[2]
+    );
+}

@@ -163,6 +163,96 @@ fn stamp(t: SimTime) -> String {
     )
 }
 
+/// An entrypoint note: `2026-11-30 16:40:00+00:00 [Note] [Entrypoint]: text`.
+fn entry_note(t: SimTime, level: &str, text: &str) -> String {
+    format!("{} [{level}] [Entrypoint]: {text}", stamp(t))
+}
+
+/// The entrypoint's refusal to initialise an empty datadir without a password option (its
+/// log line at `t`), when none is set.
+fn missing_password(
+    env: &BTreeMap<String, String>,
+    t: SimTime,
+) -> Option<(SimTime, Stream, String)> {
+    let set = |k: &str| env.get(k).is_some_and(|v| !v.is_empty());
+    if set("MYSQL_ROOT_PASSWORD")
+        || set("MYSQL_ALLOW_EMPTY_PASSWORD")
+        || set("MYSQL_RANDOM_ROOT_PASSWORD")
+    {
+        return None;
+    }
+    Some((
+        t,
+        Stream::Stderr,
+        format!(
+            "{}\n    You need to specify one of the following as an environment variable:\n    - MYSQL_ROOT_PASSWORD\n    - MYSQL_ALLOW_EMPTY_PASSWORD\n    - MYSQL_RANDOM_ROOT_PASSWORD",
+            entry_note(
+                t,
+                "ERROR",
+                "Database is uninitialized and password option is not specified"
+            )
+        ),
+    ))
+}
+
+/// What the entrypoint's first start creates: the system schemas, `root` with
+/// MYSQL_ROOT_PASSWORD, then MYSQL_DATABASE and MYSQL_USER with their notes (at `f(70)` to
+/// `f(72)` of the initialisation).
+fn first_start_cluster(
+    env: &BTreeMap<String, String>,
+    f: impl Fn(u64) -> SimTime,
+    lines: &mut Vec<(SimTime, Stream, String)>,
+) -> Cluster {
+    let get = |k: &str| env.get(k).cloned().unwrap_or_default();
+    let mut cluster = Cluster::default();
+    for d in ["information_schema", "mysql", "performance_schema", "sys"] {
+        cluster.databases.insert(
+            d.to_string(),
+            Database {
+                owner: "root".into(),
+                ..Database::default()
+            },
+        );
+    }
+    cluster.roles.insert(
+        "root".into(),
+        Role {
+            password: Some(get("MYSQL_ROOT_PASSWORD")),
+            superuser: true,
+        },
+    );
+    let note = |t: SimTime, text: String| (t, Stream::Stdout, entry_note(t, "Note", &text));
+    let db = get("MYSQL_DATABASE");
+    if !db.is_empty() {
+        cluster.databases.insert(
+            db.clone(),
+            Database {
+                owner: "root".into(),
+                ..Database::default()
+            },
+        );
+        lines.push(note(f(70), format!("Creating database {db}")));
+    }
+    let user = get("MYSQL_USER");
+    if !user.is_empty() {
+        cluster.roles.insert(
+            user.clone(),
+            Role {
+                password: Some(get("MYSQL_PASSWORD")),
+                superuser: false,
+            },
+        );
+        lines.push(note(f(71), format!("Creating user {user}")));
+        if !db.is_empty() {
+            lines.push(note(
+                f(72),
+                format!("Giving user {user} access to schema {db}"),
+            ));
+        }
+    }
+    cluster
+}
+
 fn server_stamp(t: SimTime) -> String {
     let ms = crate::apps::postgres::server::unix_ms(t);
     let base = crate::apps::sql::value::format_ts(ms - ms.rem_euclid(1000)).replace(' ', "T");
@@ -194,13 +284,10 @@ impl AppModel for MysqlModel {
             };
         };
         let env: BTreeMap<String, String> = setup.env.iter().cloned().collect();
-        let get = |k: &str| env.get(k).cloned().unwrap_or_default();
         let now = cx.now;
         let v = self.version;
         let at = |ms: u64| now + SimDuration::from_ms(ms);
-        let note = |t: SimTime, level: &str, text: &str| {
-            format!("{} [{level}] [Entrypoint]: {text}", stamp(t))
-        };
+        let note = entry_note;
         let mut lines: Vec<(SimTime, Stream, String)> = Vec::new();
         let el = if v.starts_with("5.") { "el7" } else { "el9" };
         let started = format!("Entrypoint script for MySQL Server {v}-1.{el} started.");
@@ -242,11 +329,8 @@ impl AppModel for MysqlModel {
             ready_ms = t;
             socket_ms = t;
         } else {
-            if get("MYSQL_ROOT_PASSWORD").is_empty()
-                && get("MYSQL_ALLOW_EMPTY_PASSWORD").is_empty()
-                && get("MYSQL_RANDOM_ROOT_PASSWORD").is_empty()
-            {
-                lines.push((at(90), Stream::Stderr, format!("{}\n    You need to specify one of the following as an environment variable:\n    - MYSQL_ROOT_PASSWORD\n    - MYSQL_ALLOW_EMPTY_PASSWORD\n    - MYSQL_RANDOM_ROOT_PASSWORD", note(at(90), "ERROR", "Database is uninitialized and password option is not specified"))));
+            if let Some(refusal) = missing_password(&env, at(90)) {
+                lines.push(refusal);
                 flush(cx, &lines);
                 return Startup {
                     ready_after: None,
@@ -271,24 +355,6 @@ impl AppModel for MysqlModel {
             }
             let total = 15_000 + cx.rng.below(15_000);
             let f = |x: u64| at(total * x / 100);
-            let mut cluster = Cluster::default();
-            for d in ["information_schema", "mysql", "performance_schema", "sys"] {
-                cluster.databases.insert(
-                    d.to_string(),
-                    Database {
-                        owner: "root".into(),
-                        ..Database::default()
-                    },
-                );
-            }
-            let pw = get("MYSQL_ROOT_PASSWORD");
-            cluster.roles.insert(
-                "root".into(),
-                Role {
-                    password: Some(pw),
-                    superuser: true,
-                },
-            );
             lines.push((f(40), Stream::Stderr, format!("{} 6 [Warning] [MY-010453] [Server] root@localhost is created with an empty password ! Please consider switching off the --initialize-insecure option.", server_stamp(f(40)))));
             lines.push((
                 f(55),
@@ -306,47 +372,7 @@ impl AppModel for MysqlModel {
                 Stream::Stdout,
                 note(f(66), "Note", "Temporary server started."),
             ));
-            let db = get("MYSQL_DATABASE");
-            if !db.is_empty() {
-                cluster.databases.insert(
-                    db.clone(),
-                    Database {
-                        owner: "root".into(),
-                        ..Database::default()
-                    },
-                );
-                lines.push((
-                    f(70),
-                    Stream::Stdout,
-                    note(f(70), "Note", &format!("Creating database {db}")),
-                ));
-            }
-            let user = get("MYSQL_USER");
-            if !user.is_empty() {
-                cluster.roles.insert(
-                    user.clone(),
-                    Role {
-                        password: Some(get("MYSQL_PASSWORD")),
-                        superuser: false,
-                    },
-                );
-                lines.push((
-                    f(71),
-                    Stream::Stdout,
-                    note(f(71), "Note", &format!("Creating user {user}")),
-                ));
-                if !db.is_empty() {
-                    lines.push((
-                        f(72),
-                        Stream::Stdout,
-                        note(
-                            f(72),
-                            "Note",
-                            &format!("Giving user {user} access to schema {db}"),
-                        ),
-                    ));
-                }
-            }
+            let cluster = first_start_cluster(&env, f, &mut lines);
             lines.push((
                 f(75),
                 Stream::Stdout,

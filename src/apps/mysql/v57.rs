@@ -9,13 +9,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::apps::sql::{Cluster, Database, Dialect, Engine, Role};
+use crate::apps::sql::{Cluster, Dialect, Engine};
 use crate::engine::{SimDuration, SimTime};
 use crate::kubelet::{AppCx, Exit, Startup};
 use crate::store::{ContainerKey, Proc, Stream};
 
 use super::repl::{Binlog, MasterInfo, Slave};
-use super::{DATADIR, DATAFILE, MysqlServer, SOCK, flush, read_conf, server_stamp, stamp};
+use super::{
+    DATADIR, DATAFILE, MysqlServer, SOCK, entry_note, first_start_cluster, flush, missing_password,
+    read_conf, server_stamp,
+};
 
 /// A 5.7 server log line: `2026-11-30T16:40:01.123456Z 0 [Note] text`.
 pub fn line(t: SimTime, level: &str, text: &str) -> String {
@@ -47,12 +50,9 @@ pub(super) fn start(
     mut lines: Vec<(SimTime, Stream, String)>,
     v: &'static str,
 ) -> Startup {
-    let get = |k: &str| env.get(k).cloned().unwrap_or_default();
     let now = cx.now;
     let at = |ms: u64| now + SimDuration::from_ms(ms);
-    let note = |t: SimTime, level: &str, text: &str| {
-        format!("{} [{level}] [Entrypoint]: {text}", stamp(t))
-    };
+    let note = entry_note;
     let hostname = cx
         .world
         .setup(key)
@@ -132,11 +132,8 @@ pub(super) fn start(
         server_lines(&mut lines, at(200), at(t), 1, 3306);
         (Engine::new(cluster, Dialect::Mysql), t, t, false)
     } else {
-        if get("MYSQL_ROOT_PASSWORD").is_empty()
-            && get("MYSQL_ALLOW_EMPTY_PASSWORD").is_empty()
-            && get("MYSQL_RANDOM_ROOT_PASSWORD").is_empty()
-        {
-            lines.push((at(90), Stream::Stderr, format!("{}\n    You need to specify one of the following as an environment variable:\n    - MYSQL_ROOT_PASSWORD\n    - MYSQL_ALLOW_EMPTY_PASSWORD\n    - MYSQL_RANDOM_ROOT_PASSWORD", note(at(90), "ERROR", "Database is uninitialized and password option is not specified"))));
+        if let Some(refusal) = missing_password(env, at(90)) {
+            lines.push(refusal);
             flush(cx, &lines);
             return Startup {
                 ready_after: None,
@@ -231,64 +228,7 @@ pub(super) fn start(
                 ),
             ));
         }
-        let mut cluster = Cluster::default();
-        for d in ["information_schema", "mysql", "performance_schema", "sys"] {
-            cluster.databases.insert(
-                d.to_string(),
-                Database {
-                    owner: "root".into(),
-                    ..Database::default()
-                },
-            );
-        }
-        cluster.roles.insert(
-            "root".into(),
-            Role {
-                password: Some(get("MYSQL_ROOT_PASSWORD")),
-                superuser: true,
-            },
-        );
-        let db = get("MYSQL_DATABASE");
-        if !db.is_empty() {
-            cluster.databases.insert(
-                db.clone(),
-                Database {
-                    owner: "root".into(),
-                    ..Database::default()
-                },
-            );
-            lines.push((
-                f(70),
-                Stream::Stdout,
-                note(f(70), "Note", &format!("Creating database {db}")),
-            ));
-        }
-        let user = get("MYSQL_USER");
-        if !user.is_empty() {
-            cluster.roles.insert(
-                user.clone(),
-                Role {
-                    password: Some(get("MYSQL_PASSWORD")),
-                    superuser: false,
-                },
-            );
-            lines.push((
-                f(71),
-                Stream::Stdout,
-                note(f(71), "Note", &format!("Creating user {user}")),
-            ));
-            if !db.is_empty() {
-                lines.push((
-                    f(72),
-                    Stream::Stdout,
-                    note(
-                        f(72),
-                        "Note",
-                        &format!("Giving user {user} access to schema {db}"),
-                    ),
-                ));
-            }
-        }
+        let cluster = first_start_cluster(env, f, &mut lines);
         lines.push((
             f(75),
             Stream::Stdout,

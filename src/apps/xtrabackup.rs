@@ -15,6 +15,7 @@
 //! XtraBackup's log is a subset of what 2.4 prints (its per-file and per-phase lines).
 
 use crate::apps::busybox::sh;
+use crate::apps::mysql::repl::stamp57 as stamp;
 use crate::apps::mysql::{self, DATADIR, MysqlServer};
 use crate::engine::{SimDuration, SimTime};
 use crate::exec::{ConnectError, ExecCx, ExecResult, ProgramFn};
@@ -81,14 +82,6 @@ pub fn profile(short: &str, _tag: &str) -> Option<ImageProfile> {
         flavor: Flavor::Gnu,
         layer,
     })
-}
-
-/// 2.4's log timestamp: `261130 16:40:01`.
-fn stamp(t: SimTime) -> String {
-    let ms = crate::apps::postgres::server::unix_ms(t);
-    let full = crate::apps::sql::value::format_ts(ms - ms.rem_euclid(1000));
-    let digits: String = full[2..10].chars().filter(|c| *c != '-').collect();
-    format!("{digits} {}", &full[11..19])
 }
 
 /// `ncat`: `--listen` serves, otherwise connects (`--recv-only` prints what it receives).

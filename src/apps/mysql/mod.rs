@@ -1134,23 +1134,20 @@ pub fn catch_up(cx: &mut ExecCx<'_>, key: &ContainerKey) {
         .and_then(|p| p.state.downcast_ref::<MysqlServer>())
         .and_then(|s| s.slave.as_ref())
         .map_or(1, |s| s.retries + 1);
-    type Pulled = (ContainerKey, u64, String, Vec<repl::Event>, String, u64);
-    let pulled: Result<Pulled, (u32, String)> = match ip {
-        None => Err((
-            2005,
+    let refused = |errno: u32| {
+        (
+            errno,
             format!(
                 "error connecting to master '{who}' - retry-time: {}  retries: {tries}",
                 info.connect_retry
             ),
-        )),
+        )
+    };
+    type Pulled = (ContainerKey, u64, String, Vec<repl::Event>, String, u64);
+    let pulled: Result<Pulled, (u32, String)> = match ip {
+        None => Err(refused(2005)),
         Some(ip) => match cx.world.listener(&ip, info.port, now) {
-            None => Err((
-                2003,
-                format!(
-                    "error connecting to master '{who}' - retry-time: {}  retries: {tries}",
-                    info.connect_retry
-                ),
-            )),
+            None => Err(refused(2003)),
             Some(mk) => {
                 let m = cx
                     .world
@@ -1164,7 +1161,7 @@ pub fn catch_up(cx: &mut ExecCx<'_>, key: &ContainerKey) {
                                 r.password.as_deref().unwrap_or("") == info.password
                             });
                         match (&m.binlog, ok) {
-                            (_, false) => Err((1045, format!("error connecting to master '{who}' - retry-time: {}  retries: {tries}", info.connect_retry))),
+                            (_, false) => Err(refused(1045)),
                             (None, true) => Err((1236, "Got fatal error 1236 from master when reading data from binary log: 'Binary log is not open'".to_string())),
                             (Some(b), true) => Ok((
                                 mk.clone(),
@@ -1176,13 +1173,7 @@ pub fn catch_up(cx: &mut ExecCx<'_>, key: &ContainerKey) {
                             )),
                         }
                     }
-                    _ => Err((
-                        2003,
-                        format!(
-                            "error connecting to master '{who}' - retry-time: {}  retries: {tries}",
-                            info.connect_retry
-                        ),
-                    )),
+                    _ => Err(refused(2003)),
                 }
             }
         },

@@ -477,8 +477,8 @@ pub fn slave_status(s: &Slave, hostname: &str, sql_running_state: &str) -> Resul
     text_rows(&names, vec![cols.into_iter().map(|c| c.1).collect()])
 }
 
-/// 5.7's timestamp in `SHOW SLAVE STATUS` (`161121 10:42:03`).
-fn stamp57(t: SimTime) -> String {
+/// 5.7's short timestamp (`SHOW SLAVE STATUS`, XtraBackup 2.4's log): `161121 10:42:03`.
+pub fn stamp57(t: SimTime) -> String {
     let ms = crate::apps::postgres::server::unix_ms(t);
     let full = crate::apps::sql::value::format_ts(ms - ms.rem_euclid(1000));
     // "2026-11-30 16:40:00" -> "261130 16:40:00"

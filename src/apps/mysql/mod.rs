@@ -812,7 +812,6 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
     };
     // A replica applies what its primary logged before it answers.
     catch_up(cx, &key);
-    let replicas = replicas_of(cx.world, &key);
     let mut sess = Session::new(&user, db.as_deref().unwrap_or(""), "");
     sess.now_ms = crate::apps::postgres::server::unix_ms(now);
     let mut proc = match cx.world.procs.remove(&key) {
@@ -841,6 +840,12 @@ pub fn mysql(cx: &mut ExecCx<'_>, argv: &[String]) -> ExecResult {
                     break;
                 }
                 let (sets, error) = if let Some(a) = repl::admin(&st.text) {
+                    // Only SHOW STATUS counts the replicas (a scan of every process).
+                    let replicas = if matches!(a, repl::Admin::Status(_)) {
+                        replicas_of(cx.world, &key)
+                    } else {
+                        0
+                    };
                     let mut cmd = AdminCx {
                         now,
                         replicas,
